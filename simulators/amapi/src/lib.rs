@@ -1,0 +1,1 @@
+//! The AMAPI mock (under construction).
