@@ -80,7 +80,7 @@ pub enum Entry {
     UnlockDeviceFirst,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct UserState {
     credential: Option<Credential>,
     token: TokenState,
@@ -110,7 +110,7 @@ impl UserState {
 }
 
 /// A simulated Android device.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
     profile: Arc<DeviceProfile>,
     ownership: Ownership,

@@ -171,38 +171,30 @@ impl Requirement {
 /// android.md §5: PasswordMetrics allows runs of at most three.
 const MAX_ALLOWED_SEQUENCE: usize = 3;
 
-/// The longest run of characters with a constant step between neighbours.
-/// Digits may step by any amount (2468 counts); letters only by -1, 0 or 1,
-/// and a run never mixes digits and letters.
+/// The longest run of characters with a constant step between neighbours,
+/// as PasswordMetrics counts them: digits may step by any amount (2468 is a
+/// run), letters of one case by at most one, other characters only repeat.
 fn longest_sequence(s: &str) -> usize {
-    let chars: Vec<char> = s.chars().collect();
-    let class = |c: char| {
-        if c.is_ascii_digit() {
-            1
-        } else if c.is_ascii_lowercase() {
-            2
-        } else if c.is_ascii_uppercase() {
-            3
-        } else {
-            0
+    fn class_and_limit(c: char) -> (u8, i32) {
+        match c {
+            '0'..='9' => (1, 10),
+            'a'..='z' => (2, 1),
+            'A'..='Z' => (3, 1),
+            _ => (0, 0),
         }
-    };
+    }
+    let chars: Vec<char> = s.chars().collect();
     let mut longest = usize::from(!chars.is_empty());
-    let mut run = longest;
-    let mut step: Option<i32> = None;
+    let (mut run, mut step) = (longest, None::<i32>);
     for w in chars.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let d = b as i32 - a as i32;
-        let same_class = class(a) != 0 && class(a) == class(b);
-        let step_ok = same_class && (class(a) == 1 || d.abs() <= 1);
-        if step_ok && step == Some(d) {
+        let ((class_a, limit), (class_b, _)) = (class_and_limit(w[0]), class_and_limit(w[1]));
+        let d = w[1] as i32 - w[0] as i32;
+        if class_a != class_b || d.abs() > limit {
+            (run, step) = (1, None);
+        } else if step == Some(d) {
             run += 1;
-        } else if step_ok {
-            run = 2;
-            step = Some(d);
         } else {
-            run = 1;
-            step = None;
+            (run, step) = (2, Some(d));
         }
         longest = longest.max(run);
     }
@@ -238,10 +230,10 @@ mod tests {
 
     #[test]
     fn sequences_as_amapi_describes_them() {
-        for bad in ["4444", "1234", "4321", "2468", "98765", "abcd", "19999"] {
+        for bad in ["4444", "1234", "4321", "2468", "1357", "98765", "abcd", "19999", "!!!!"] {
             assert!(longest_sequence(bad) > 3, "{bad}");
         }
-        for ok in ["1357x", "4813", "1122", "a1b2", "aceg", "", "7"] {
+        for ok in ["1358x", "4813", "1122", "a1b2", "aceg", "", "7", "!#%&"] {
             assert!(longest_sequence(ok) <= 3, "{ok}");
         }
     }
@@ -256,16 +248,17 @@ mod tests {
             (Q::Numeric, 6, "12345", false),
             (Q::Numeric, 6, "111111", true),
             (Q::NumericComplex, 4, "1234", false),
-            (Q::NumericComplex, 4, "1357", true),
+            (Q::NumericComplex, 4, "1358", true),
             (Q::Alphabetic, 4, "123456", false),
             (Q::Alphabetic, 4, "abcdxy", true),
             (Q::Alphanumeric, 6, "abcdef", false),
             (Q::Alphanumeric, 6, "abc123", true),
             (Q::ComplexityLow, 0, "1111", true),
             (Q::ComplexityMedium, 0, "135", false),
-            (Q::ComplexityMedium, 0, "1357", true),
-            (Q::ComplexityHigh, 0, "1357913", false),
-            (Q::ComplexityHigh, 0, "13579135", true),
+            (Q::ComplexityMedium, 0, "1358", true),
+            (Q::ComplexityHigh, 0, "1358135", false),
+            (Q::ComplexityHigh, 0, "13581358", true),
+            (Q::ComplexityHigh, 0, "13579135", false),
             (Q::ComplexityHigh, 0, "k3x9q2", true),
             (Q::ComplexityHigh, 0, "k3x9q", false),
         ];

@@ -1,0 +1,93 @@
+//! Shared set-up for android-sim's integration tests.
+#![allow(dead_code)]
+
+use android_sim::profile::{Conformance, KeyguardBehaviour, Quirks};
+use android_sim::{
+    platform, Agent, AgentCommand, CommandOutcome, CredentialHolder, Device, DeviceProfile, Encryption, Ownership,
+    Passcode, ResetFlags, SimTime,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const T0: SimTime = SimTime::ZERO;
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/devices")
+}
+
+pub fn fixture(name: &str) -> Arc<DeviceProfile> {
+    Arc::new(DeviceProfile::load(&fixtures_dir().join(format!("{name}.toml"))).expect("fixture parses"))
+}
+
+/// A conforming profile for any API level, every mode it can have.
+pub fn generic(api: u8, encryption: Encryption) -> Arc<DeviceProfile> {
+    Arc::new(DeviceProfile {
+        name: format!("generic-{api}"),
+        manufacturer: "Generic".into(),
+        brand: "generic".into(),
+        model: format!("API {api}"),
+        android_version: platform::android_version(api).expect("known level").into(),
+        api_level: api,
+        build_id: "TEST".into(),
+        security_patch: "2024-01-01".into(),
+        encryption,
+        ownership_modes: Ownership::ALL.into_iter().filter(|o| api >= platform::first_api_of(*o)).collect(),
+        keyguard: KeyguardBehaviour { pin_auto_confirm: api >= 34, ..Default::default() },
+        quirks: Quirks::default(),
+        conformance: Conformance::default(),
+    })
+}
+
+/// The encryption a typical device of that level has.
+pub fn typical(api: u8) -> Encryption {
+    if api >= 24 {
+        Encryption::FileBased
+    } else {
+        Encryption::FullDisk
+    }
+}
+
+pub fn pass(s: &str) -> Passcode {
+    Passcode::new(s)
+}
+
+/// The credential holder an MDM's reset targets in this mode.
+pub fn managed_holder(o: Ownership) -> CredentialHolder {
+    if o.has_work_profile() {
+        CredentialHolder::WorkProfile
+    } else {
+        CredentialHolder::DeviceUser
+    }
+}
+
+/// A device set up by its user (with `passcode` on the device lock, if any),
+/// restarted at least once since, enrolled, then used for a while: locked and
+/// unlocked once, which activates a pending reset token.
+pub fn in_use(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: Option<&str>) -> Device {
+    let mut d = Device::new(profile, ownership, 42).expect("mode supported");
+    if let Some(p) = passcode {
+        d.set_passcode_in_settings(CredentialHolder::DeviceUser, None, Some(&pass(p)), T0).expect("passcode accepted");
+        d.reboot();
+        assert_eq!(d.enter_passcode(CredentialHolder::DeviceUser, &pass(p), T0), android_sim::Entry::Unlocked);
+    }
+    Agent::on(&mut d).provision();
+    if let Some(p) = passcode {
+        d.press_power();
+        assert_eq!(d.enter_passcode(CredentialHolder::DeviceUser, &pass(p), T0), android_sim::Entry::Unlocked);
+    }
+    d
+}
+
+pub fn reset(d: &mut Device, new: &str, flags: ResetFlags) -> CommandOutcome {
+    let new_password = (!new.is_empty()).then(|| pass(new));
+    Agent::on(d).apply(&AgentCommand::ResetPassword { new_password, flags }, T0)
+}
+
+pub fn code(outcome: &CommandOutcome) -> &'static str {
+    match outcome {
+        CommandOutcome::Done => "DONE",
+        CommandOutcome::Failed { code, .. } => code.amapi_name(),
+        CommandOutcome::Waiting(android_sim::Waiting::Offline) => "WAITING_OFFLINE",
+        CommandOutcome::Waiting(android_sim::Waiting::NotRunning) => "WAITING_NOT_RUNNING",
+    }
+}
