@@ -40,6 +40,15 @@ pub enum PinLengthRefresh {
     OnRestart,
 }
 
+impl PinLengthRefresh {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinLengthRefresh::Immediate => "immediate",
+            PinLengthRefresh::OnRestart => "on-restart",
+        }
+    }
+}
+
 /// How the lock screen takes a PIN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

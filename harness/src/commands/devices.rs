@@ -1,0 +1,99 @@
+//! `lockstep devices`: the device profiles Lockstep can simulate.
+
+use crate::cli::DevicesArgs;
+use android_sim::DeviceProfile;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One profile as `lockstep devices` shows it.
+#[derive(Debug, Serialize)]
+pub struct Listing<'a> {
+    pub name: &'a str,
+    pub manufacturer: &'a str,
+    pub model: &'a str,
+    pub android_version: &'a str,
+    pub api_level: u8,
+    pub encryption: &'static str,
+    pub ownership_modes: Vec<&'static str>,
+    pub pin_auto_confirm: bool,
+    pub pin_length_refresh: &'static str,
+    pub quirks: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negative_control_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub breaks: &'a [String],
+}
+
+impl<'a> From<&'a DeviceProfile> for Listing<'a> {
+    fn from(p: &'a DeviceProfile) -> Self {
+        Listing {
+            name: &p.name,
+            manufacturer: &p.manufacturer,
+            model: &p.model,
+            android_version: &p.android_version,
+            api_level: p.api_level,
+            encryption: p.encryption.as_str(),
+            ownership_modes: p.ownership_modes.iter().map(|o| o.as_str()).collect(),
+            pin_auto_confirm: p.keyguard.pin_auto_confirm,
+            pin_length_refresh: p.keyguard.pin_length_refresh.as_str(),
+            quirks: p.quirk_names(),
+            negative_control_of: p.conformance.negative_control_of.as_deref(),
+            breaks: &p.conformance.breaks,
+        }
+    }
+}
+
+/// The profiles in `dir` that match the filters, sorted by API level then name.
+pub fn select(dir: &Path, args: &DevicesArgs) -> Result<Vec<DeviceProfile>, android_sim::ProfileError> {
+    let mut profiles: Vec<DeviceProfile> = DeviceProfile::load_dir(dir)?
+        .into_iter()
+        .filter(|p| args.api.is_none_or(|api| p.api_level == api))
+        .filter(|p| args.ownership.is_none_or(|o| p.supports(o)))
+        .collect();
+    profiles.sort_by(|a, b| (a.api_level, &a.name).cmp(&(b.api_level, &b.name)));
+    Ok(profiles)
+}
+
+/// Render the listing as JSON (an array) or as a table.
+pub fn render(profiles: &[DeviceProfile], json: bool) -> String {
+    let listings: Vec<Listing<'_>> = profiles.iter().map(Listing::from).collect();
+    if json {
+        let mut out = serde_json::to_string_pretty(&listings).unwrap_or_default();
+        out.push('\n');
+        return out;
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<32} {:>3} {:<7} {:<10} {:<44} QUIRKS",
+        "PROFILE", "API", "ANDROID", "ENCRYPTION", "OWNERSHIP MODES"
+    );
+    for l in &listings {
+        let modes = l.ownership_modes.iter().map(|m| abbreviate(m)).collect::<Vec<_>>().join(",");
+        let mut quirks = l.quirks.join(",");
+        if let Some(twin) = l.negative_control_of {
+            let _ = write!(quirks, " (negative control of {twin}; breaks {})", l.breaks.join(" "));
+        }
+        if quirks.is_empty() {
+            quirks.push('-');
+        }
+        let _ = writeln!(
+            out,
+            "{:<32} {:>3} {:<7} {:<10} {:<44} {}",
+            l.name, l.api_level, l.android_version, l.encryption, modes, quirks
+        );
+    }
+    let _ = writeln!(out, "\n{} profiles. Modes: FM fully-managed, DED dedicated, WP work-profile-personal, COPE work-profile-company-owned, DA legacy-device-admin.", listings.len());
+    out
+}
+
+fn abbreviate(mode: &str) -> &'static str {
+    match mode {
+        "fully-managed" => "FM",
+        "dedicated" => "DED",
+        "work-profile-personal" => "WP",
+        "work-profile-company-owned" => "COPE",
+        _ => "DA",
+    }
+}
