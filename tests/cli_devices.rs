@@ -1,6 +1,8 @@
 //! `lockstep devices`: the listing, its filters, its JSON, and its errors on
 //! malformed profiles.
 
+#![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
+
 use std::path::Path;
 use std::process::{Command, Output};
 

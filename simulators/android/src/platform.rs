@@ -357,7 +357,8 @@ mod tests {
     #[test]
     fn legacy_reset_follows_the_table_in_section_1_1() {
         // (api, role, holder, has_password, unlocked, clearing, expected)
-        let table: &[(u8, ManagementMode, CredentialHolder, bool, bool, bool, Result<(), Refusal>)] = &[
+        type Row = (u8, ManagementMode, CredentialHolder, bool, bool, bool, Result<(), Refusal>);
+        let table: &[Row] = &[
             (21, DA, DeviceUser, true, true, false, Ok(())),
             (23, DA, DeviceUser, true, true, true, Ok(())),
             (23, DO, DeviceUser, true, false, false, Ok(())),

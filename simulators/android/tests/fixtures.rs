@@ -2,6 +2,8 @@
 //! API levels Lockstep promises, and each negative control differs from its
 //! conforming twin exactly where it should, in its file and in behaviour.
 
+#![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
+
 mod common;
 
 use android_sim::{Agent, AgentCommand, CredentialHolder, DeviceProfile, Entry, Ownership, ResetFlags};

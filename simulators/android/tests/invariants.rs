@@ -1,6 +1,8 @@
 //! Property tests of the invariants every simulated device keeps, whatever
 //! the API level, ownership mode, passcodes and flags.
 
+#![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
+
 mod common;
 
 use android_sim::{CommandOutcome, CredentialHolder, Entry, Ownership, ResetFlags};

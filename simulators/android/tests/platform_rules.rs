@@ -1,6 +1,8 @@
 //! Each platform rule (PLAT-1..8) observed through the agent and the person
 //! holding the phone, table-driven across API levels and ownership modes.
 
+#![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
+
 mod common;
 
 use android_sim::{
