@@ -1,1 +1,595 @@
-//! The AMAPI mock (under construction).
+//! amapi-mock: a stateful emulator of Google's Android Management API v1
+//! (androidmanagement.googleapis.com), with simulated Android devices
+//! (android-sim) behind it, so that an MDM can be pointed at it instead of
+//! Google.
+//!
+//! It serves enterprises, policies, enrollment tokens, devices, commands
+//! and their operations, pushes Pub/Sub notifications, and answers in
+//! Google's wire format and errors. Beside the API it offers a control
+//! surface (`/_lockstep/v1/...`, and the same as methods of [`Mock`]):
+//! enroll simulated devices, take them offline, advance a virtual clock,
+//! inject faults, read the request journal.
+//!
+//! Two ways to run it:
+//! - in process: [`Mock::new`] then [`Mock::router`] (an axum `Router`,
+//!   e.g. for `tower::ServiceExt::oneshot`);
+//! - on a socket: [`serve`] binds (127.0.0.1, ephemeral port by default),
+//!   enrolls a fleet file and returns a [`RunningMock`] with the base URL.
+//!
+//! Every choice the mock makes where AMAPI's documentation is silent is
+//! marked "Our choice:" in the code and listed in the crate's README.
+
+mod app;
+pub mod clock;
+mod commands;
+mod control;
+mod devices;
+mod enrollment;
+mod enterprises;
+pub mod errors;
+pub mod faults;
+pub mod fleet;
+pub mod journal;
+pub mod notifications;
+mod operations;
+mod policies;
+mod routes;
+pub mod schema;
+pub mod wire;
+mod world;
+
+pub use app::CONTROL_PREFIX;
+pub use clock::{Clock, Timestamp};
+pub use enrollment::Registration;
+pub use errors::{ApiError, Code, Error};
+pub use faults::FaultPlan;
+pub use fleet::{Fleet, FleetError};
+pub use journal::{JournalEntry, JournalFilter};
+pub use notifications::{PublishedMessage, PushRetry, PushSubscription};
+pub use world::NotificationType;
+
+use android_sim::{Device, DeviceProfile, SimTime};
+use faults::Faults;
+use journal::Journal;
+use notifications::PubSub;
+use serde_json::{Map, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use world::{Now, World};
+
+/// How to build a mock.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Seeds ids, token values and the default fault plan's draws.
+    pub seed: u64,
+    pub clock: Clock,
+    /// Device profiles devices can enroll as.
+    pub profiles: Vec<DeviceProfile>,
+    /// How many requests the journal keeps (oldest dropped first).
+    pub journal_capacity: usize,
+    /// How many published messages the message log keeps.
+    pub message_log_capacity: usize,
+    pub push_retry: PushRetry,
+}
+
+impl Default for MockConfig {
+    /// A virtual clock at [`clock::DEFAULT_VIRTUAL_START`], seed 0, no profiles.
+    fn default() -> Self {
+        MockConfig {
+            seed: 0,
+            clock: Clock::virtual_at(clock::DEFAULT_VIRTUAL_START),
+            profiles: Vec::new(),
+            journal_capacity: 10_000,
+            message_log_capacity: 10_000,
+            push_retry: PushRetry::default(),
+        }
+    }
+}
+
+/// One mock: its state and every control over it. Cloning shares it.
+#[derive(Clone, Debug)]
+pub struct Mock {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    world: Mutex<World>,
+    clock: Clock,
+    faults: Mutex<Faults>,
+    journal: Mutex<Journal>,
+    pubsub: PubSub,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic under the lock cannot leave the state half-written in a way
+    // later requests would trip on more than on the panic itself.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A new enterprise set up by the harness (not through the API).
+#[derive(Clone, Debug, Default)]
+pub struct EnterpriseSetup {
+    pub id: String,
+    pub display_name: Option<String>,
+    /// Requests for this enterprise then need `Authorization: Bearer <token>`.
+    pub bearer_token: Option<String>,
+    pub pubsub_topic: Option<String>,
+    /// ENROLLMENT, STATUS_REPORT, COMMAND... (the Enterprise field).
+    pub notification_types: Vec<String>,
+}
+
+/// What a simulated device looks like from the outside, for the harness.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceView {
+    pub name: String,
+    pub profile: String,
+    pub ownership: String,
+    pub online: bool,
+    pub boot_state: String,
+    pub device_locked: bool,
+    pub work_profile_locked: Option<bool>,
+    pub device_has_passcode: bool,
+    pub work_profile_has_passcode: Option<bool>,
+    pub pending_commands: usize,
+}
+
+fn split_device_name(name: &str) -> Result<(&str, &str), ApiError> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        ["enterprises", e, "devices", d] if !e.is_empty() && !d.is_empty() => Ok((e, d)),
+        _ => Err(ApiError::invalid_argument(
+            "name",
+            format!("\"{name}\" is not a device name (enterprises/E/devices/D)."),
+        )),
+    }
+}
+
+impl Mock {
+    pub fn new(config: MockConfig) -> Self {
+        let mut world = World::new(config.seed);
+        for p in config.profiles {
+            world.profiles.insert(p.name.clone(), Arc::new(p));
+        }
+        Mock {
+            inner: Arc::new(Inner {
+                world: Mutex::new(world),
+                clock: config.clock,
+                faults: Mutex::new(Faults::default()),
+                journal: Mutex::new(Journal::new(config.journal_capacity)),
+                pubsub: PubSub::new(config.push_retry, config.message_log_capacity),
+            }),
+        }
+    }
+
+    /// The axum router serving AMAPI (`/v1/...`) and the control surface.
+    pub fn router(&self) -> axum::Router {
+        app::router(self.clone())
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn now_pair(&self) -> Now {
+        let at = self.inner.clock.now();
+        Now { at, sim: self.inner.clock.sim_time(at) }
+    }
+
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.inner.world)
+    }
+
+    pub(crate) fn decide_fault(&self, route: &str, method: &str) -> faults::Decision {
+        let mut f = lock(&self.inner.faults);
+        if f.is_empty() {
+            return faults::Decision::default();
+        }
+        f.decide(route, method)
+    }
+
+    pub(crate) fn record(&self, record: journal::Record) {
+        lock(&self.inner.journal).push(record);
+    }
+
+    /// Publish notifications (outside the state lock), after the fault plan
+    /// had its say on each.
+    pub(crate) fn publish(&self, outgoing: Vec<world::Outgoing>) {
+        if outgoing.is_empty() {
+            return;
+        }
+        let at = self.now();
+        for n in outgoing {
+            let copies = {
+                let mut f = lock(&self.inner.faults);
+                if f.is_empty() {
+                    1
+                } else {
+                    f.copies(n.kind)
+                }
+            };
+            self.inner.pubsub.publish(n, at, copies);
+        }
+    }
+
+    /// Run `f` on the state, then expire due commands and publish what
+    /// happened.
+    fn mutate<R>(&self, f: impl FnOnce(&mut World, Now) -> R) -> R {
+        let now = self.now_pair();
+        let mut world = self.world();
+        commands::expire_due(&mut world, now);
+        let out = f(&mut world, now);
+        let outgoing = world.drain_notifications();
+        drop(world);
+        self.publish(outgoing);
+        out
+    }
+
+    // ----- profiles and enterprises ---------------------------------------
+
+    /// Make a device profile available to enrollments.
+    pub fn add_profile(&self, profile: DeviceProfile) {
+        self.world().profiles.insert(profile.name.clone(), Arc::new(profile));
+    }
+
+    /// Load every profile of a directory (fixtures/devices).
+    pub fn load_profiles(&self, dir: &std::path::Path) -> Result<usize, android_sim::ProfileError> {
+        let profiles = DeviceProfile::load_dir(dir)?;
+        let n = profiles.len();
+        for p in profiles {
+            self.add_profile(p);
+        }
+        Ok(n)
+    }
+
+    pub fn profile_names(&self) -> Vec<String> {
+        self.world().profiles.keys().cloned().collect()
+    }
+
+    /// Create an enterprise with a chosen id (the API's create picks one).
+    pub fn create_enterprise(&self, setup: EnterpriseSetup) -> Result<String, ApiError> {
+        if setup.id.is_empty() || !setup.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(ApiError::invalid_argument("id", "An enterprise id is letters, digits, '-' or '_'."));
+        }
+        let mut fields = Map::new();
+        if let Some(n) = setup.display_name {
+            fields.insert("enterpriseDisplayName".into(), Value::String(n));
+        }
+        if let Some(t) = setup.pubsub_topic {
+            fields.insert("pubsubTopic".into(), Value::String(t));
+        }
+        if !setup.notification_types.is_empty() {
+            fields.insert(
+                "enabledNotificationTypes".into(),
+                setup.notification_types.into_iter().map(Value::String).collect(),
+            );
+        }
+        let check = Value::Object(fields.clone());
+        if let Err(v) = schema::validate("Enterprise", &check, schema::Mode::Request) {
+            return Err(ApiError::invalid_argument(&v.field, v.description));
+        }
+        let mut world = self.world();
+        if world.enterprises.contains_key(&setup.id) {
+            return Err(ApiError::new(Code::AlreadyExists, format!("enterprises/{} already exists.", setup.id)));
+        }
+        let name = format!("enterprises/{}", setup.id);
+        world.enterprises.insert(setup.id.clone(), world::Enterprise::new(setup.id, fields, setup.bearer_token));
+        Ok(name)
+    }
+
+    /// Create or replace a policy (as policies.patch without a mask).
+    pub fn put_policy(&self, enterprise: &str, policy: &str, body: Value) -> Result<Value, ApiError> {
+        let bytes = bytes::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        let body = wire::parse_body(&bytes, "Policy", "policy")?;
+        self.mutate(|w, now| {
+            let e = w
+                .enterprises
+                .get_mut(enterprise)
+                .ok_or_else(|| ApiError::not_found(format!("enterprises/{enterprise}")))?;
+            let out = policies::patch(e, policy, body, None)?;
+            devices::policy_changed(w, enterprise, policy, now);
+            Ok(out)
+        })
+    }
+
+    /// Create an enrollment token (as enrollmentTokens.create); returns the
+    /// EnrollmentToken resource (its `value` is what devices present).
+    pub fn create_enrollment_token(&self, enterprise: &str, body: Value) -> Result<Value, ApiError> {
+        let bytes = bytes::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        let body = wire::parse_body(&bytes, "EnrollmentToken", "enrollment_token")?;
+        self.mutate(|w, now| enrollment::create(w, enterprise, body, now))
+    }
+
+    // ----- devices ----------------------------------------------------------
+
+    /// Enroll a simulated device; returns its name
+    /// (`enterprises/E/devices/D`). An ENROLLMENT notification follows.
+    pub fn register_device(&self, registration: &Registration) -> Result<String, ApiError> {
+        self.mutate(|w, now| enrollment::register(w, registration, now))
+    }
+
+    /// Take a device offline or bring it back; coming back, it syncs,
+    /// reports its status and runs its queued commands.
+    pub fn set_online(&self, device: &str, online: bool) -> Result<(), ApiError> {
+        let (e, d) = split_device_name(device)?;
+        self.mutate(|w, now| {
+            let record = w
+                .enterprises
+                .get_mut(e)
+                .and_then(|x| x.devices.get_mut(d))
+                .ok_or_else(|| ApiError::not_found(device))?;
+            let was = record.sim.is_online();
+            record.sim.set_online(online);
+            let report = if online && !was { devices::Report::Always } else { devices::Report::Never };
+            devices::device_event(w, e, d, now, report);
+            Ok(())
+        })
+    }
+
+    /// Act on the simulated device itself (what a person with the phone in
+    /// hand does: enter a passcode, restart it...). Afterwards the device
+    /// syncs and runs the commands it can now run.
+    pub fn with_device<R>(&self, device: &str, f: impl FnOnce(&mut Device, SimTime) -> R) -> Result<R, ApiError> {
+        let (e, d) = split_device_name(device)?;
+        self.mutate(|w, now| {
+            let record = w
+                .enterprises
+                .get_mut(e)
+                .and_then(|x| x.devices.get_mut(d))
+                .ok_or_else(|| ApiError::not_found(device))?;
+            let was = record.sim.is_online();
+            let out = f(&mut record.sim, now.sim);
+            let report =
+                if record.sim.is_online() && !was { devices::Report::Always } else { devices::Report::IfChanged };
+            devices::device_event(w, e, d, now, report);
+            Ok(out)
+        })
+    }
+
+    /// The simulated side of a device.
+    pub fn device_view(&self, device: &str) -> Result<DeviceView, ApiError> {
+        use android_sim::CredentialHolder as H;
+        let (e, d) = split_device_name(device)?;
+        let world = self.world();
+        let r = world.enterprises.get(e).and_then(|x| x.devices.get(d)).ok_or_else(|| ApiError::not_found(device))?;
+        let wp = r.sim.has_work_profile();
+        Ok(DeviceView {
+            name: device.to_owned(),
+            profile: r.sim.profile().name.clone(),
+            ownership: r.sim.ownership().to_string(),
+            online: r.sim.is_online(),
+            boot_state: format!("{:?}", r.sim.boot_state()),
+            device_locked: r.sim.is_locked(H::DeviceUser),
+            work_profile_locked: wp.then(|| r.sim.is_locked(H::WorkProfile)),
+            device_has_passcode: r.sim.has_credential(H::DeviceUser),
+            work_profile_has_passcode: wp.then(|| r.sim.has_credential(H::WorkProfile)),
+            pending_commands: r.queue.len(),
+        })
+    }
+
+    /// Names of the devices of an enterprise, in list order.
+    pub fn device_names(&self, enterprise: &str) -> Vec<String> {
+        let world = self.world();
+        world
+            .enterprises
+            .get(enterprise)
+            .map(|e| e.devices.keys().map(|d| e.device_name(d)).collect())
+            .unwrap_or_default()
+    }
+
+    // ----- clock ------------------------------------------------------------
+
+    /// Move a virtual clock forward; commands whose `duration` has passed
+    /// expire (and their COMMAND notifications go out).
+    pub fn advance_clock(&self, by: Duration) -> Result<Timestamp, clock::NotVirtual> {
+        let at = self.inner.clock.advance(by)?;
+        self.mutate(|_, _| ());
+        Ok(at)
+    }
+
+    /// Expire due commands now (a real clock does it on every request and
+    /// from [`serve`]'s background task).
+    pub fn sweep(&self) {
+        self.mutate(|_, _| ());
+    }
+
+    // ----- faults, journal, notifications ----------------------------------
+
+    pub fn set_fault_plan(&self, plan: FaultPlan) -> Result<(), faults::PlanError> {
+        plan.check()?;
+        *lock(&self.inner.faults) = Faults::new(plan);
+        Ok(())
+    }
+
+    pub fn fault_plan(&self) -> FaultPlan {
+        lock(&self.inner.faults).plan().clone()
+    }
+
+    pub fn clear_faults(&self) {
+        *lock(&self.inner.faults) = Faults::default();
+    }
+
+    pub fn journal(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        lock(&self.inner.journal).read(filter)
+    }
+
+    pub fn reset_journal(&self) {
+        lock(&self.inner.journal).reset();
+    }
+
+    /// Push the notifications of `subscription.topic` to an HTTP endpoint.
+    /// Must be called inside a tokio runtime.
+    pub fn subscribe(&self, subscription: PushSubscription) -> Result<(), ApiError> {
+        self.inner.pubsub.subscribe(subscription).map_err(|e| ApiError::invalid_argument("pushEndpoint", e))
+    }
+
+    pub fn unsubscribe(&self, name: &str) -> bool {
+        self.inner.pubsub.unsubscribe(name)
+    }
+
+    pub fn subscriptions(&self) -> Vec<PushSubscription> {
+        self.inner.pubsub.subscriptions()
+    }
+
+    /// Every message published (and what became of its pushes).
+    pub fn published_messages(&self) -> Vec<PublishedMessage> {
+        self.inner.pubsub.messages()
+    }
+
+    pub fn clear_published_messages(&self) {
+        self.inner.pubsub.clear_messages();
+    }
+
+    // ----- fleets -------------------------------------------------------------
+
+    /// Create the fleet's enterprise and policies and enroll its devices.
+    /// Returns the enrolled devices' names.
+    pub fn enroll_fleet(&self, fleet: &Fleet) -> Result<Vec<String>, Error> {
+        fleet::enroll(self, fleet)
+    }
+}
+
+/// Which clock a served mock runs on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClockChoice {
+    /// Starts at the given instant and moves only when advanced.
+    Virtual(Timestamp),
+    /// Wall time.
+    Real,
+}
+
+/// How to start a mock on a socket.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Default 127.0.0.1:0 (an ephemeral port).
+    pub addr: SocketAddr,
+    /// A fleet file (fixtures/fleets/*.toml) to enroll at start.
+    pub fleet: Option<PathBuf>,
+    /// Device profiles; default: the `devices` directory beside the fleet
+    /// file's directory (fixtures/fleets/x.toml -> fixtures/devices).
+    pub profiles_dir: Option<PathBuf>,
+    pub seed: u64,
+    /// Default: real. A standalone server is driven by clients in real
+    /// time; the embedded harness asks for a virtual clock.
+    pub clock: ClockChoice,
+    pub journal_capacity: usize,
+    pub push_retry: PushRetry,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fleet: None,
+            profiles_dir: None,
+            seed: 0,
+            clock: ClockChoice::Real,
+            journal_capacity: 10_000,
+            push_retry: PushRetry::default(),
+        }
+    }
+}
+
+/// A mock serving on a socket.
+#[derive(Debug)]
+pub struct RunningMock {
+    /// `http://127.0.0.1:PORT/`: what a client's base URL is set to.
+    pub base_url: String,
+    pub addr: SocketAddr,
+    /// The enrolled fleet's device names.
+    pub devices: Vec<String>,
+    mock: Mock,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningMock {
+    pub fn mock(&self) -> &Mock {
+        &self.mock
+    }
+
+    /// Stop serving and wait for the server to finish.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.sweeper.take() {
+            s.abort();
+        }
+        match (&mut self.server).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Serve until the server stops (it stops only on error or shutdown).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        match (&mut self.server).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Bind, enroll the fleet (if any), and serve in the background.
+pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
+    let fleet = config.fleet.as_deref().map(Fleet::load).transpose()?;
+    let profiles_dir = config.profiles_dir.clone().or_else(|| {
+        let dir = config.fleet.as_deref()?.parent()?;
+        Some(dir.join("..").join("devices"))
+    });
+    let clock = match config.clock {
+        ClockChoice::Virtual(start) => Clock::virtual_at(start),
+        ClockChoice::Real => Clock::real(),
+    };
+    let profiles = match &profiles_dir {
+        Some(dir) => DeviceProfile::load_dir(dir)?,
+        None => Vec::new(),
+    };
+    let mock = Mock::new(MockConfig {
+        seed: config.seed,
+        clock,
+        profiles,
+        journal_capacity: config.journal_capacity,
+        message_log_capacity: 10_000,
+        push_retry: config.push_retry,
+    });
+    let devices = match &fleet {
+        Some(f) => mock.enroll_fleet(f)?,
+        None => Vec::new(),
+    };
+    let listener =
+        tokio::net::TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr, source })?;
+    let addr = listener.local_addr().map_err(|source| Error::Bind { addr: config.addr, source })?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = mock.router();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    let sweeper = (!mock.clock().is_virtual()).then(|| {
+        let weak = Arc::downgrade(&mock.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                match weak.upgrade() {
+                    Some(inner) => Mock { inner }.sweep(),
+                    None => return,
+                }
+            }
+        })
+    });
+    Ok(RunningMock { base_url: format!("http://{addr}/"), addr, devices, mock, shutdown: Some(tx), server, sweeper })
+}

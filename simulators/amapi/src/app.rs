@@ -1,0 +1,188 @@
+//! The HTTP face of a mock: the axum router, and the path every AMAPI
+//! request takes through it: resolve the method, let the fault plan speak
+//! (latency, or an error before any state is touched), check the bearer
+//! token, run the method under the state lock, publish what it caused,
+//! answer in Google's JSON, and journal it.
+
+use crate::errors::{ApiError, Code};
+use crate::journal::{redacted_body, Record};
+use crate::routes::{self, Call};
+use crate::wire::{self, Query};
+use crate::{commands, devices, enrollment, enterprises, operations, policies, Mock};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::Value;
+use std::time::Instant;
+
+/// Request bodies larger than this are refused (AMAPI bodies are small).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The control surface's path prefix, outside AMAPI's `/v1/`.
+pub const CONTROL_PREFIX: &str = "/_lockstep/";
+
+pub(crate) fn router(mock: Mock) -> Router {
+    Router::new().fallback(handle).with_state(mock)
+}
+
+async fn handle(State(mock): State<Mock>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ApiError::new(Code::InvalidArgument, "The request body is too large or could not be read.");
+            return json_response(e.status, &e.to_body(), true);
+        }
+    };
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    if path.starts_with(CONTROL_PREFIX) {
+        let (status, body) = crate::control::handle(&mock, &parts.method, &path, query.as_deref(), &bytes);
+        return json_response(status, &body, true);
+    }
+    let resolved = routes::resolve(&parts.method, &path);
+    let decision = match &resolved {
+        Ok(call) => mock.decide_fault(call.id(), parts.method.as_str()),
+        Err(_) => Default::default(),
+    };
+    if let Some(latency) = decision.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let time = mock.now().rfc3339();
+    let (status, body, pretty) = match (decision.error, &resolved) {
+        (Some(fault), _) => (fault.status, fault.to_body(), true),
+        (None, Err(e)) => (e.status, e.to_body(), true),
+        (None, Ok(call)) => match execute(&mock, call, query.as_deref(), &parts.headers, &bytes) {
+            Ok((v, pretty)) => (200, v, pretty),
+            Err(e) => (e.status, e.to_body(), true),
+        },
+    };
+    let out = Bytes::from(wire::to_json_bytes(&body, pretty));
+    let call = resolved.as_ref().ok();
+    mock.record(Record {
+        seq: 0,
+        method: parts.method.to_string(),
+        path,
+        query,
+        route: call.map(Call::id),
+        enterprise: call.and_then(Call::enterprise).map(str::to_owned),
+        status,
+        time,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        request: redacted_body(&bytes),
+        response: out.clone(),
+        fault: decision.label,
+    });
+    bytes_response(status, out)
+}
+
+pub(crate) fn json_response(status: u16, body: &Value, pretty: bool) -> Response {
+    bytes_response(status, Bytes::from(wire::to_json_bytes(body, pretty)))
+}
+
+fn bytes_response(status: u16, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    response
+}
+
+/// The bearer token of a request, if it carries one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+/// Run one resolved call. Returns the body and whether to pretty-print.
+fn execute(
+    mock: &Mock,
+    call: &Call,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, bool), ApiError> {
+    let mut q = Query::parse(raw_query)?;
+    // Unknown parameters are refused before anything happens.
+    q.check_known(routes::query_parameters(call.id()))?;
+    let token = bearer(headers);
+    let now = mock.now_pair();
+    let mut world = mock.world();
+    if let Some(e) = call.enterprise() {
+        enterprises::authorize(&world, e, token)?;
+    }
+    commands::expire_due(&mut world, now);
+    let result = match call {
+        Call::EnterprisesCreate => {
+            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            enterprises::create(&mut world, body, &mut q)
+        }
+        Call::EnterprisesList => enterprises::list(&world, &mut q, token),
+        Call::EnterprisesGet { e } => enterprises::get(&world, e),
+        Call::EnterprisesPatch { e } => {
+            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            let mask = q.take("updateMask");
+            enterprises::patch(&mut world, e, body, mask)
+        }
+        Call::EnterprisesDelete { e } => enterprises::delete(&mut world, e),
+        Call::DevicesList { e } => devices::list(enterprise(&world, e)?, &mut q),
+        Call::DevicesGet { e, d } => devices::get(enterprise(&world, e)?, d),
+        Call::DevicesPatch { e, d } => {
+            let body = wire::parse_body(body, "Device", "device")?;
+            let mask = q.take("updateMask");
+            devices::patch(&mut world, e, d, body, mask, now)
+        }
+        Call::DevicesDelete { e, d } => devices::delete(&mut world, e, d, &mut q),
+        Call::DevicesIssueCommand { e, d } => {
+            enterprise(&world, e)?;
+            let body = wire::parse_body(body, "Command", "command")?;
+            commands::issue(&mut world, e, d, body, now)
+        }
+        Call::OperationsList { e, d } => operations::list(enterprise(&world, e)?, d, &mut q),
+        Call::OperationsGet { e, d, o } => operations::get(enterprise(&world, e)?, d, o),
+        Call::OperationsCancel { e, d, o } => {
+            enterprise(&world, e)?;
+            wire::parse_body(body, "Empty", "body")?;
+            operations::cancel(&mut world, e, d, o)
+        }
+        Call::PoliciesList { e } => policies::list(enterprise(&world, e)?, &mut q),
+        Call::PoliciesGet { e, p } => policies::get(enterprise(&world, e)?, p),
+        Call::PoliciesPatch { e, p } => {
+            let body = wire::parse_body(body, "Policy", "policy")?;
+            let mask = q.take("updateMask");
+            let out = policies::patch(enterprise_mut(&mut world, e)?, p, body, mask)?;
+            devices::policy_changed(&mut world, e, p, now);
+            Ok(out)
+        }
+        Call::PoliciesDelete { e, p } => policies::delete(enterprise_mut(&mut world, e)?, p),
+        Call::TokensCreate { e } => {
+            let body = wire::parse_body(body, "EnrollmentToken", "enrollment_token")?;
+            enrollment::create(&mut world, e, body, now)
+        }
+        Call::TokensList { e } => enrollment::list(enterprise(&world, e)?, &mut q, now),
+        Call::TokensGet { e, t } => enrollment::get(enterprise(&world, e)?, t),
+        Call::TokensDelete { e, t } => enrollment::delete(enterprise_mut(&mut world, e)?, t),
+        Call::NotEmulated { id, .. } => Err(ApiError::unimplemented(id)),
+    };
+    let outgoing = world.drain_notifications();
+    drop(world);
+    mock.publish(outgoing);
+    Ok((result?, q.pretty))
+}
+
+fn enterprise<'w>(world: &'w crate::world::World, id: &str) -> Result<&'w crate::world::Enterprise, ApiError> {
+    world.enterprises.get(id).ok_or_else(|| ApiError::not_found(format!("enterprises/{id}")))
+}
+
+fn enterprise_mut<'w>(
+    world: &'w mut crate::world::World,
+    id: &str,
+) -> Result<&'w mut crate::world::Enterprise, ApiError> {
+    world.enterprises.get_mut(id).ok_or_else(|| ApiError::not_found(format!("enterprises/{id}")))
+}

@@ -1,0 +1,264 @@
+//! Which AMAPI method a request names: `/v1/...` paths with Google's custom
+//! verbs (`:issueCommand`, `:cancel`), resolved to a [`Call`] carrying the
+//! path's ids and the discovery document's method id (used by the fault
+//! plan and the journal). Methods of the discovery document the mock does
+//! not emulate resolve to [`Call::NotEmulated`] (501 UNIMPLEMENTED).
+
+use crate::errors::{ApiError, Code};
+use crate::schema;
+use crate::wire::percent_decode;
+use http::Method;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+/// One AMAPI call, with its path ids decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Call {
+    EnterprisesCreate,
+    EnterprisesList,
+    EnterprisesGet { e: String },
+    EnterprisesPatch { e: String },
+    EnterprisesDelete { e: String },
+    DevicesList { e: String },
+    DevicesGet { e: String, d: String },
+    DevicesPatch { e: String, d: String },
+    DevicesDelete { e: String, d: String },
+    DevicesIssueCommand { e: String, d: String },
+    OperationsList { e: String, d: String },
+    OperationsGet { e: String, d: String, o: String },
+    OperationsCancel { e: String, d: String, o: String },
+    PoliciesList { e: String },
+    PoliciesGet { e: String, p: String },
+    PoliciesPatch { e: String, p: String },
+    PoliciesDelete { e: String, p: String },
+    TokensCreate { e: String },
+    TokensList { e: String },
+    TokensGet { e: String, t: String },
+    TokensDelete { e: String, t: String },
+    NotEmulated { id: &'static str, e: Option<String> },
+}
+
+impl Call {
+    /// The discovery document's method id.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Call::EnterprisesCreate => "androidmanagement.enterprises.create",
+            Call::EnterprisesList => "androidmanagement.enterprises.list",
+            Call::EnterprisesGet { .. } => "androidmanagement.enterprises.get",
+            Call::EnterprisesPatch { .. } => "androidmanagement.enterprises.patch",
+            Call::EnterprisesDelete { .. } => "androidmanagement.enterprises.delete",
+            Call::DevicesList { .. } => "androidmanagement.enterprises.devices.list",
+            Call::DevicesGet { .. } => "androidmanagement.enterprises.devices.get",
+            Call::DevicesPatch { .. } => "androidmanagement.enterprises.devices.patch",
+            Call::DevicesDelete { .. } => "androidmanagement.enterprises.devices.delete",
+            Call::DevicesIssueCommand { .. } => "androidmanagement.enterprises.devices.issueCommand",
+            Call::OperationsList { .. } => "androidmanagement.enterprises.devices.operations.list",
+            Call::OperationsGet { .. } => "androidmanagement.enterprises.devices.operations.get",
+            Call::OperationsCancel { .. } => "androidmanagement.enterprises.devices.operations.cancel",
+            Call::PoliciesList { .. } => "androidmanagement.enterprises.policies.list",
+            Call::PoliciesGet { .. } => "androidmanagement.enterprises.policies.get",
+            Call::PoliciesPatch { .. } => "androidmanagement.enterprises.policies.patch",
+            Call::PoliciesDelete { .. } => "androidmanagement.enterprises.policies.delete",
+            Call::TokensCreate { .. } => "androidmanagement.enterprises.enrollmentTokens.create",
+            Call::TokensList { .. } => "androidmanagement.enterprises.enrollmentTokens.list",
+            Call::TokensGet { .. } => "androidmanagement.enterprises.enrollmentTokens.get",
+            Call::TokensDelete { .. } => "androidmanagement.enterprises.enrollmentTokens.delete",
+            Call::NotEmulated { id, .. } => id,
+        }
+    }
+
+    /// The enterprise the call is about, if any.
+    pub fn enterprise(&self) -> Option<&str> {
+        match self {
+            Call::EnterprisesCreate | Call::EnterprisesList => None,
+            Call::NotEmulated { e, .. } => e.as_deref(),
+            Call::EnterprisesGet { e }
+            | Call::EnterprisesPatch { e }
+            | Call::EnterprisesDelete { e }
+            | Call::DevicesList { e }
+            | Call::DevicesGet { e, .. }
+            | Call::DevicesPatch { e, .. }
+            | Call::DevicesDelete { e, .. }
+            | Call::DevicesIssueCommand { e, .. }
+            | Call::OperationsList { e, .. }
+            | Call::OperationsGet { e, .. }
+            | Call::OperationsCancel { e, .. }
+            | Call::PoliciesList { e }
+            | Call::PoliciesGet { e, .. }
+            | Call::PoliciesPatch { e, .. }
+            | Call::PoliciesDelete { e, .. }
+            | Call::TokensCreate { e }
+            | Call::TokensList { e }
+            | Call::TokensGet { e, .. }
+            | Call::TokensDelete { e, .. } => Some(e),
+        }
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(Code::NotFound, "The requested URL was not found on this server.")
+}
+
+/// Resolve a request line to a call.
+pub(crate) fn resolve(method: &Method, path: &str) -> Result<Call, ApiError> {
+    let rest = path.strip_prefix("/v1/").ok_or_else(not_found)?;
+    let raw: Vec<&str> = rest.split('/').collect();
+    let mut segs = Vec::with_capacity(raw.len());
+    for s in &raw {
+        let decoded = percent_decode(s, false).ok_or_else(not_found)?;
+        if decoded.is_empty() || decoded.contains('/') {
+            return Err(not_found());
+        }
+        segs.push(decoded);
+    }
+    let (last, verb) = match segs.last().and_then(|l| l.split_once(':')) {
+        Some((id, verb)) => (id.to_owned(), Some(verb.to_owned())),
+        None => (segs.last().cloned().unwrap_or_default(), None),
+    };
+    if let Some(l) = segs.last_mut() {
+        *l = last;
+    }
+    if segs.iter().any(String::is_empty) {
+        return Err(not_found());
+    }
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let m = method.as_str();
+    let own = |x: &str| x.to_owned();
+    let call = match (m, s.as_slice(), verb.as_deref()) {
+        ("POST", ["enterprises"], None) => Call::EnterprisesCreate,
+        ("GET", ["enterprises"], None) => Call::EnterprisesList,
+        ("GET", ["enterprises", e], None) => Call::EnterprisesGet { e: own(e) },
+        ("PATCH", ["enterprises", e], None) => Call::EnterprisesPatch { e: own(e) },
+        ("DELETE", ["enterprises", e], None) => Call::EnterprisesDelete { e: own(e) },
+        ("GET", ["enterprises", e, "devices"], None) => Call::DevicesList { e: own(e) },
+        ("GET", ["enterprises", e, "devices", d], None) => Call::DevicesGet { e: own(e), d: own(d) },
+        ("PATCH", ["enterprises", e, "devices", d], None) => Call::DevicesPatch { e: own(e), d: own(d) },
+        ("DELETE", ["enterprises", e, "devices", d], None) => Call::DevicesDelete { e: own(e), d: own(d) },
+        ("POST", ["enterprises", e, "devices", d], Some("issueCommand")) => {
+            Call::DevicesIssueCommand { e: own(e), d: own(d) }
+        }
+        ("GET", ["enterprises", e, "devices", d, "operations"], None) => Call::OperationsList { e: own(e), d: own(d) },
+        ("GET", ["enterprises", e, "devices", d, "operations", o], None) => {
+            Call::OperationsGet { e: own(e), d: own(d), o: own(o) }
+        }
+        ("POST", ["enterprises", e, "devices", d, "operations", o], Some("cancel")) => {
+            Call::OperationsCancel { e: own(e), d: own(d), o: own(o) }
+        }
+        ("GET", ["enterprises", e, "policies"], None) => Call::PoliciesList { e: own(e) },
+        ("GET", ["enterprises", e, "policies", p], None) => Call::PoliciesGet { e: own(e), p: own(p) },
+        ("PATCH", ["enterprises", e, "policies", p], None) => Call::PoliciesPatch { e: own(e), p: own(p) },
+        ("DELETE", ["enterprises", e, "policies", p], None) => Call::PoliciesDelete { e: own(e), p: own(p) },
+        ("POST", ["enterprises", e, "enrollmentTokens"], None) => Call::TokensCreate { e: own(e) },
+        ("GET", ["enterprises", e, "enrollmentTokens"], None) => Call::TokensList { e: own(e) },
+        ("GET", ["enterprises", e, "enrollmentTokens", t], None) => Call::TokensGet { e: own(e), t: own(t) },
+        ("DELETE", ["enterprises", e, "enrollmentTokens", t], None) => Call::TokensDelete { e: own(e), t: own(t) },
+        _ => return not_emulated(m, &raw).ok_or_else(not_found),
+    };
+    Ok(call)
+}
+
+/// The query parameters a method declares (its non-path parameters).
+pub(crate) fn query_parameters(id: &str) -> &'static [&'static str] {
+    QUERY_PARAMETERS.iter().find(|(m, _)| *m == id).map_or(&[], |(_, p)| p.as_slice())
+}
+
+static QUERY_PARAMETERS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    collect_parameters(schema::discovery(), &mut out);
+    out
+});
+
+fn collect_parameters(node: &'static Value, out: &mut Vec<(&'static str, Vec<&'static str>)>) {
+    for m in node.get("methods").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+        let Some(id) = m.get("id").and_then(Value::as_str) else { continue };
+        let params = m
+            .get("parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|p| p.iter())
+            .filter(|(_, spec)| spec.get("location").and_then(Value::as_str) == Some("query"))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        out.push((id, params));
+    }
+    for r in node.get("resources").and_then(Value::as_object).into_iter().flat_map(|r| r.values()) {
+        collect_parameters(r, out);
+    }
+}
+
+/// Every method of the discovery document: (HTTP method, flat path
+/// segments, id).
+static METHODS: LazyLock<Vec<(String, Vec<String>, &'static str)>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    collect(schema::discovery(), &mut out);
+    out
+});
+
+fn collect(node: &'static Value, out: &mut Vec<(String, Vec<String>, &'static str)>) {
+    for m in node.get("methods").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+        let (Some(http), Some(flat), Some(id)) = (
+            m.get("httpMethod").and_then(Value::as_str),
+            m.get("flatPath").and_then(Value::as_str),
+            m.get("id").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let segs = flat.trim_start_matches("v1/").split('/').map(str::to_owned).collect();
+        out.push((http.to_owned(), segs, id));
+    }
+    for r in node.get("resources").and_then(Value::as_object).into_iter().flat_map(|r| r.values()) {
+        collect(r, out);
+    }
+}
+
+/// A discovery method the mock does not emulate, if the path is one.
+fn not_emulated(method: &str, raw: &[&str]) -> Option<Call> {
+    METHODS.iter().find_map(|(http, template, id)| {
+        if http != method || template.len() != raw.len() {
+            return None;
+        }
+        let fits = template.iter().zip(raw).all(|(t, r)| match t.split_once('}') {
+            // `{enterprisesId}` or `{devicesId}:verb`.
+            Some((_, suffix)) if t.starts_with('{') => {
+                if suffix.is_empty() {
+                    !r.contains(':')
+                } else {
+                    r.ends_with(suffix)
+                }
+            }
+            _ => t == r,
+        });
+        let e = (raw.first() == Some(&"enterprises"))
+            .then(|| raw.get(1).map(|e| e.split(':').next().unwrap_or(e).to_owned()));
+        fits.then_some(Call::NotEmulated { id, e: e.flatten() })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_verbs() {
+        let c = resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc:issueCommand").unwrap();
+        assert_eq!(c, Call::DevicesIssueCommand { e: "LC1".into(), d: "abc".into() });
+        let c = resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc/operations/17:cancel").unwrap();
+        assert_eq!(c.id(), "androidmanagement.enterprises.devices.operations.cancel");
+        let c = resolve(&Method::GET, "/v1/enterprises/LC1/devices/abc/operations").unwrap();
+        assert_eq!(c.enterprise(), Some("LC1"));
+        assert!(resolve(&Method::GET, "/v1/enterprises/LC1/devices/abc:issueCommand").is_err());
+        assert!(resolve(&Method::GET, "/v2/enterprises").is_err());
+        assert!(resolve(&Method::GET, "/v1/enterprises//devices").is_err());
+        assert!(resolve(&Method::PUT, "/v1/enterprises/LC1").is_err());
+    }
+
+    #[test]
+    fn other_discovery_methods_are_not_emulated() {
+        let c = resolve(&Method::GET, "/v1/enterprises/LC1/webApps/w1").unwrap();
+        assert_eq!(c, Call::NotEmulated { id: "androidmanagement.enterprises.webApps.get", e: Some("LC1".into()) });
+        let c = resolve(&Method::POST, "/v1/enterprises/LC1/policies/p:modifyPolicyApplications").unwrap();
+        assert_eq!(c.id(), "androidmanagement.enterprises.policies.modifyPolicyApplications");
+        let c = resolve(&Method::POST, "/v1/signupUrls").unwrap();
+        assert_eq!(c.enterprise(), None);
+    }
+}
