@@ -29,8 +29,9 @@ pub struct FaultPlan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
-    /// The AMAPI method id (`enterprises.devices.issueCommand`, as in the
-    /// discovery document), or `*` for every route.
+    /// The AMAPI method id as in the discovery document
+    /// (`androidmanagement.enterprises.devices.issueCommand`, the prefix may
+    /// be left out), or `*` for every route.
     #[serde(default = "any_route")]
     pub route: String,
     /// An HTTP method (`POST`); absent matches any.
@@ -236,7 +237,10 @@ impl Faults {
     pub fn decide(&mut self, route: &str, method: &str) -> Decision {
         let mut decision = Decision::default();
         for (i, rule) in self.plan.rules.iter().enumerate() {
-            let route_matches = rule.route == "*" || rule.route == route;
+            // The discovery id, with or without its `androidmanagement.` prefix.
+            let route_matches = rule.route == "*"
+                || rule.route == route
+                || route.strip_prefix("androidmanagement.") == Some(rule.route.as_str());
             let method_matches = rule.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
             if !(route_matches && method_matches) {
                 continue;
