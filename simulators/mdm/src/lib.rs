@@ -1,1 +1,125 @@
-//! stub
+//! reference-mdm: a small, real MDM that reproduces what the seed products
+//! (Miradore, Intune, Iru) document about remote passcode reset and remote
+//! lock on Android, and reaches devices only through the Android Management
+//! API. It speaks the Lockstep driver protocol (docs/driver-protocol.md)
+//! natively.
+//!
+//! Start one with [`serve`]; or build the pieces with [`Mdm::open`],
+//! [`router`] and [`spawn_background`] to drive the router in-process.
+//!
+//! Modules: [`config`] (what it starts with, the [`Clock`] and the
+//! [`Defect`] switches), [`vendor`] (the profiles), [`store`] (SQLite),
+//! [`amapi`] (the AMAPI client), `actions` (the pipeline, with
+//! reconciliation), `reset` (what a reset may do), [`mail`], `api` (HTTP).
+
+mod actions;
+pub mod amapi;
+mod api;
+pub mod config;
+pub mod mail;
+mod mdm;
+mod outcome;
+pub mod passcode;
+mod reset;
+pub mod store;
+pub mod vendor;
+
+pub use api::{router, PUSH_PATH};
+pub use config::{Clock, Defect, ManualClock, RetryPolicy, ServeConfig, SystemClock, VendorSource};
+pub use mdm::{Error, Mdm};
+pub use reset::PasswordPolicyInput;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A running MDM: where it listens, and how to stop it.
+#[derive(Debug)]
+pub struct RunningMdm {
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub base_url: String,
+    pub addr: SocketAddr,
+    pub mdm: Arc<Mdm>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    background: JoinHandle<()>,
+}
+
+impl RunningMdm {
+    /// The URL the AMAPI Pub/Sub push subscription should deliver to.
+    pub fn push_endpoint(&self) -> String {
+        format!("{}{}", self.base_url, PUSH_PATH)
+    }
+
+    /// Stop serving and stop the background work; waits for both.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+        self.background.abort();
+        let _ = self.background.await;
+    }
+}
+
+/// Open the MDM, reconcile what a previous run left unfinished, and serve
+/// HTTP on `config.addr` until [`RunningMdm::shutdown`].
+pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
+    let mdm = Mdm::open(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| Error::Listen { addr: config.addr, source })?;
+    let addr = listener.local_addr().map_err(|source| Error::Listen { addr: config.addr, source })?;
+    let (stop, mut stopped) = watch::channel(false);
+    let app = router(Arc::clone(&mdm));
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+    let background = spawn_background(&mdm);
+    Ok(RunningMdm { base_url: format!("http://{addr}"), addr, mdm, stop, server, background })
+}
+
+/// The work that goes on besides requests: at start, the inventory and the
+/// reconciliation of unfinished actions; then, every poll interval, the
+/// sweep (dispatch what is pending, poll what was sent) and the mail outbox.
+pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
+    let mdm = Arc::clone(mdm);
+    tokio::spawn(async move {
+        mdm.sync_inventory().await;
+        let mut round: u64 = 0;
+        loop {
+            mdm.sweep().await;
+            mdm.flush_mail().await;
+            round += 1;
+            if round % 30 == 0 {
+                mdm.sync_inventory().await;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(mdm.poll_interval) => {}
+                _ = mdm.mail_wake.notified() => {}
+            }
+        }
+    })
+}
+
+/// Start sending a device's pending commands now (the sweep would, later).
+pub(crate) fn spawn_dispatch(mdm: &Arc<Mdm>, device_id: &str) {
+    let mdm = Arc::clone(mdm);
+    let device_id = device_id.to_owned();
+    tokio::spawn(async move {
+        mdm.dispatch_device(&device_id).await;
+        mdm.flush_mail().await;
+    });
+}
+
+/// A session token: 32 bytes from the OS CSPRNG, hex.
+pub(crate) fn new_token() -> String {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::StdRng::try_from_rng(&mut rand::rngs::SysRng)
+        .unwrap_or_else(|_| rand::rngs::StdRng::from_rng(&mut rand::rng()));
+    (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+}

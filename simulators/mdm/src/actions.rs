@@ -1,0 +1,354 @@
+//! The action pipeline: an action is recorded (committed) first, then its
+//! command goes to AMAPI, then its outcome comes back by Pub/Sub or by
+//! polling, and only then is the passcode mailed.
+//!
+//! Never twice for one action. Before each attempt to issue a command
+//! the store records the attempt. When an attempt may have reached AMAPI
+//! without our learning the answer (a 5xx, a broken connection, a crash
+//! between the request and the commit of its answer), the next attempt
+//! first looks through the device's operations (`operations.list`) for the
+//! one we issued: an operation of this device, of the action's command
+//! type, created no earlier than the action's first attempt (less a
+//! tolerance for clock skew), that no other action has claimed. Commands
+//! to one device go out one at a time in the order they were recorded, so
+//! that match is unambiguous. Only when none is found is the command issued
+//! again. The operation's name is stored the moment it is known.
+
+use crate::amapi::AmapiError;
+use crate::config::Defect;
+use crate::mdm::Mdm;
+use crate::outcome;
+use crate::store::{parse_ts, Action, ActionKind, ActionStatus, Finish, NewNotification, StoreError};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// How far before our first attempt an operation's createTime may lie and
+/// still be ours (clock skew between the MDM and AMAPI). Our choice.
+const SKEW_TOLERANCE_SECONDS: i64 = 120;
+
+impl Mdm {
+    /// Send the pending commands of one device, oldest first. Returns when
+    /// none is pending, or when AMAPI keeps failing (the sweeper comes back).
+    pub(crate) async fn dispatch_device(self: &Arc<Self>, device_id: &str) {
+        let lock = self.device_lock(device_id);
+        let _one_at_a_time = lock.lock().await;
+        loop {
+            let next = match self.store.actions(Some(device_id), Some("pending")) {
+                Ok(list) => list.into_iter().next(),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the action log");
+                    return;
+                }
+            };
+            let Some(action) = next else { return };
+            match self.dispatch_one(&action).await {
+                Ok(true) => continue,
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::error!(action = %action.id, error = %e, "cannot record the action's progress");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Try to get one action's command accepted by AMAPI. `Ok(true)` when
+    /// the action left `pending` (sent or finished).
+    async fn dispatch_one(self: &Arc<Self>, action: &Action) -> Result<bool, StoreError> {
+        let Some(device) = self.store.device(&action.device_id)? else {
+            self.finish(action, ActionStatus::Failed, Some("The device is no longer in the inventory.".into()))?;
+            return Ok(true);
+        };
+        let passcode = self.store.passcode_of(&action.id)?;
+        let command = self.command_for(action, passcode.as_deref());
+        let retry = self.amapi.retry_policy();
+        // After a restart we cannot know whether the last attempt reached AMAPI.
+        let mut ambiguous = action.attempts > 0;
+        let mut saw_quota = false;
+        for attempt in 0..retry.max_attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.amapi.backoff(attempt - 1)).await;
+            }
+            if ambiguous {
+                match self.find_issued(action, &device.amapi_name).await {
+                    Ok(Some(op)) => {
+                        tracing::info!(action = %action.id, "found the command AMAPI already has; not issuing again");
+                        self.adopt(action, &op)?;
+                        return Ok(true);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::debug!(action = %action.id, error = %e, "cannot list operations yet");
+                        continue;
+                    }
+                }
+            }
+            self.store.record_attempt(&action.id, self.now())?;
+            match self.amapi.issue_command(&device.amapi_name, &command).await {
+                Ok(op) => {
+                    self.adopt(action, &op)?;
+                    if saw_quota && self.has(Defect::DuplicateCommandAfter429) {
+                        // The defect: a second retry layer fires the command again.
+                        let _ = self.amapi.issue_command(&device.amapi_name, &command).await;
+                    }
+                    return Ok(true);
+                }
+                Err(e) if !e.is_retryable() => {
+                    let reason =
+                        scrub(&format!("Android Management API refused the command: {e}"), passcode.as_deref());
+                    self.finish(action, ActionStatus::Failed, Some(reason))?;
+                    return Ok(true);
+                }
+                Err(e) => {
+                    tracing::info!(action = %action.id, status = ?e.status(), "issueCommand failed; will retry");
+                    ambiguous = e.is_ambiguous();
+                    saw_quota |= e.is_quota();
+                }
+            }
+        }
+        // Out of attempts for now. Give up for good only once the command's
+        // own duration has passed since the action was recorded.
+        let age = parse_ts(&action.created_at).map(|t| self.now() - t).unwrap_or_default();
+        if age.num_seconds() > i64::try_from(self.command_duration.as_secs()).unwrap_or(i64::MAX) {
+            if let Ok(Some(op)) = self.find_issued(action, &device.amapi_name).await {
+                self.adopt(action, &op)?;
+            } else {
+                let reason = "Android Management API did not accept the command before it would have expired; \
+                              nothing was sent to the device.";
+                self.finish(action, ActionStatus::Failed, Some(reason.into()))?;
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The AMAPI Command for an action.
+    fn command_for(&self, action: &Action, passcode: Option<&str>) -> Value {
+        let duration = format!("{}s", self.command_duration.as_secs());
+        match action.kind {
+            ActionKind::Lock => json!({"type": "LOCK", "duration": duration}),
+            ActionKind::ResetPasscode => {
+                let mut c = json!({"type": "RESET_PASSWORD", "duration": duration});
+                if let Some(p) = passcode.filter(|p| !p.is_empty()) {
+                    c["newPassword"] = Value::String(p.to_owned());
+                }
+                if action.lock_now {
+                    c["resetPasswordFlags"] = json!(["LOCK_NOW"]);
+                }
+                c
+            }
+        }
+    }
+
+    /// The operation AMAPI made for this action's command, if it has one.
+    async fn find_issued(&self, action: &Action, device: &str) -> Result<Option<Value>, AmapiError> {
+        let Some(first) = action.first_attempt_at.as_deref().and_then(parse_ts) else {
+            // Never attempted: nothing can be out there.
+            return Ok(None);
+        };
+        let since = first - chrono::Duration::seconds(SKEW_TOLERANCE_SECONDS);
+        let ops = self.amapi.list_operations(device).await?;
+        let mut candidates: Vec<(chrono::DateTime<chrono::Utc>, Value)> = ops
+            .into_iter()
+            .filter(|op| op.pointer("/metadata/type").and_then(Value::as_str) == Some(action.kind.command_type()))
+            .filter_map(|op| {
+                let created = op.pointer("/metadata/createTime").and_then(Value::as_str).and_then(parse_ts)?;
+                (created >= since).then_some((created, op))
+            })
+            .filter(|(_, op)| {
+                let name = op.get("name").and_then(Value::as_str).unwrap_or("");
+                !name.is_empty() && !self.store.operation_claimed(name).unwrap_or(true)
+            })
+            .collect();
+        candidates.sort_by_key(|(t, _)| *t);
+        Ok(candidates.into_iter().next().map(|(_, op)| op))
+    }
+
+    /// Keep the operation's name, then read its outcome if it is done.
+    fn adopt(&self, action: &Action, op: &Value) -> Result<(), StoreError> {
+        let Some(name) = op.get("name").and_then(Value::as_str) else { return Ok(()) };
+        self.store.mark_sent(&action.id, name, self.now())?;
+        self.apply_operation(op)?;
+        Ok(())
+    }
+
+    /// An operation we heard about (push, poll, issue answer): if it is
+    /// done and belongs to an unfinished action, finish that action.
+    pub(crate) fn apply_operation(&self, op: &Value) -> Result<(), StoreError> {
+        let Some(name) = op.get("name").and_then(Value::as_str) else { return Ok(()) };
+        let Some(action) = self.store.action_by_operation(name)? else { return Ok(()) };
+        if action.status.is_terminal() {
+            return Ok(());
+        }
+        if let Some(ended) = outcome::read(op, action.kind) {
+            self.finish(&action, ended.status, ended.reason)?;
+        }
+        Ok(())
+    }
+
+    /// Move an action to a terminal status, queueing its mail and notifications.
+    pub(crate) fn finish(
+        &self,
+        action: &Action,
+        status: ActionStatus,
+        reason: Option<String>,
+    ) -> Result<(), StoreError> {
+        let device = self.store.device(&action.device_id)?;
+        let user_email = device.as_ref().and_then(|d| d.user_email.clone());
+        let label = device.as_ref().map(device_label).unwrap_or_else(|| action.device_id.clone());
+        let mut finish =
+            Finish { status, reason: reason.clone(), mail: vec![], notifications: vec![], awaiting_user_change: false };
+        let is_reset = action.kind == ActionKind::ResetPasscode;
+        let portal = action.channel == "portal";
+        if status == ActionStatus::Completed && is_reset && action.has_new_passcode {
+            if self.vendor.reset.mail_to_admin && !portal {
+                finish.mail.push((action.requested_by.clone(), "admin".into()));
+            }
+            if action.send_to_user && !self.has(Defect::NoMailToUser) {
+                if let Some(u) = &user_email {
+                    finish.mail.push((u.clone(), "user".into()));
+                }
+            }
+            if self.vendor.portal.enabled {
+                finish.awaiting_user_change = true;
+                if let Some(u) = &user_email {
+                    finish.notifications.push(NewNotification {
+                        email: u.clone(),
+                        device_id: action.device_id.clone(),
+                        kind: "temporary-passcode".into(),
+                        message: format!(
+                            "The passcode of {label} was replaced by a temporary passcode. Find it in the device's \
+                             details, unlock the device with it, then set a new passcode in Settings."
+                        ),
+                    });
+                }
+            }
+        }
+        if portal && status != ActionStatus::Completed {
+            if let Some(u) = &user_email {
+                finish.notifications.push(NewNotification {
+                    email: u.clone(),
+                    device_id: action.device_id.clone(),
+                    kind: "reset-failed".into(),
+                    message: format!(
+                        "The passcode reset of {label} did not succeed ({}): {}",
+                        status.as_str(),
+                        reason.as_deref().unwrap_or("no reason given")
+                    ),
+                });
+            }
+        }
+        let changed = self.store.finish_action(&action.id, &finish, self.now())?;
+        if changed {
+            tracing::info!(action = %action.id, status = status.as_str(), "action finished");
+            if !finish.mail.is_empty() {
+                self.mail_wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// A STATUS_REPORT came for a device: if a reset left it with a
+    /// temporary passcode, take the report as the sign that the user has
+    /// set their own passcode since (see the crate README: our choice).
+    pub(crate) fn status_reported(
+        &self,
+        device_id: &str,
+        reported_at: Option<&str>,
+        secure: Option<bool>,
+    ) -> Result<(), StoreError> {
+        if secure == Some(false) {
+            return Ok(());
+        }
+        let reported = reported_at.and_then(parse_ts);
+        for action in self.store.awaiting_user_change(device_id)? {
+            let finished = action.finished_at.as_deref().and_then(parse_ts);
+            if let (Some(r), Some(f)) = (reported, finished) {
+                if r <= f {
+                    continue;
+                }
+            }
+            let Some(user) = self.store.device(device_id)?.and_then(|d| d.user_email) else { continue };
+            let n = NewNotification {
+                email: user,
+                device_id: device_id.to_owned(),
+                kind: "passcode-changed".into(),
+                message: "Your new passcode is set: the passcode reset was successful.".into(),
+            };
+            self.store.user_changed_passcode(&action.id, &n, self.now())?;
+        }
+        Ok(())
+    }
+
+    /// One round of the fallback: dispatch what is pending, poll what is sent.
+    pub(crate) async fn sweep(self: &Arc<Self>) {
+        let unfinished = match self.store.unfinished_actions() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the action log");
+                return;
+            }
+        };
+        let mut pending_devices: Vec<String> = Vec::new();
+        for a in &unfinished {
+            match (a.status, &a.operation_name) {
+                (ActionStatus::Sent, Some(op)) => match self.amapi.get_operation(op).await {
+                    Ok(op) => {
+                        if let Err(e) = self.apply_operation(&op) {
+                            tracing::error!(error = %e, "cannot record an outcome");
+                        }
+                    }
+                    Err(e) if e.is_not_found() => {
+                        let reason = "Android Management API no longer knows the command, so its outcome is unknown.";
+                        let _ = self.finish(a, ActionStatus::Failed, Some(reason.into()));
+                    }
+                    Err(e) => tracing::debug!(action = %a.id, error = %e, "poll failed; will try again"),
+                },
+                _ if a.status == ActionStatus::Pending && !pending_devices.contains(&a.device_id) => {
+                    pending_devices.push(a.device_id.clone());
+                }
+                _ => {}
+            }
+        }
+        for d in pending_devices {
+            let mdm = Arc::clone(self);
+            tokio::spawn(async move { mdm.dispatch_device(&d).await });
+        }
+    }
+
+    /// Send the mail waiting in the outbox.
+    pub(crate) async fn flush_mail(&self) {
+        self.mailer
+            .flush(&self.store, |entry| {
+                let action = self.store.action(&entry.action_id).ok()??;
+                let passcode = self.store.passcode_of(&entry.action_id).ok()??;
+                let device = self.store.device(&action.device_id).ok()??;
+                Some(crate::mail::Composed {
+                    device_label: device_label(&device),
+                    device_user: device.user_email.clone().unwrap_or_else(|| "unknown".into()),
+                    passcode,
+                    requested_by: action.requested_by,
+                    product: self.vendor.vendor.product.clone(),
+                })
+            })
+            .await;
+    }
+}
+
+/// "Google Pixel 8 (3dc9d72fbd517bbc)".
+pub(crate) fn device_label(d: &crate::store::DeviceRow) -> String {
+    let make = [d.manufacturer.as_deref(), d.model.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if make.is_empty() {
+        format!("device {}", d.id)
+    } else {
+        format!("{make} ({})", d.id)
+    }
+}
+
+/// Remove a passcode from a message that might echo the command.
+pub(crate) fn scrub(message: &str, passcode: Option<&str>) -> String {
+    match passcode.filter(|p| !p.is_empty()) {
+        Some(p) => message.replace(p, "<redacted>"),
+        None => message.to_owned(),
+    }
+}

@@ -1,0 +1,110 @@
+//! The Lockstep driver protocol over HTTP (docs/driver-protocol.md), and
+//! the Pub/Sub push endpoint AMAPI notifications arrive at.
+
+mod console;
+pub mod error;
+mod portal;
+mod pubsub;
+
+use crate::mdm::Mdm;
+use crate::store::{Account, Role, Session};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use error::ApiError;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// The path AMAPI's Pub/Sub push subscription should deliver to.
+pub const PUSH_PATH: &str = "/amapi/pubsub";
+
+/// The whole HTTP surface of one MDM.
+pub fn router(mdm: Arc<Mdm>) -> Router {
+    let v1 = Router::new()
+        .route("/about", get(console::about))
+        .route("/accounts", post(console::create_account))
+        .route("/clock:advance", post(console::advance_clock))
+        .route("/sessions", post(console::sign_in))
+        .route("/sessions/current", delete(console::sign_out).get(console::current_session))
+        .route("/enrollments", post(console::create_enrollment))
+        .route("/devices", get(console::list_devices))
+        .route("/devices/{id}", get(console::device_page))
+        .route("/devices/{id}/security", get(console::device_security))
+        .route("/devices/{id}/reset-passcode:preview", post(console::preview_reset))
+        .route("/devices/{id}/reset-passcode", post(console::reset_passcode))
+        .route("/devices/{id}/lock", post(console::lock))
+        .route("/actions", get(console::list_actions))
+        .route("/actions:batch", post(console::batch))
+        .route("/actions/{id}", get(console::get_action))
+        .route("/actions/{id}/cancel", post(console::cancel_action))
+        .route("/portal/devices", get(portal::devices))
+        .route("/portal/devices/{id}", get(portal::device))
+        .route("/portal/devices/{id}/reset-passcode", post(portal::reset_passcode))
+        .route("/portal/notifications", get(portal::notifications));
+    Router::new()
+        .nest("/lockstep/v1", v1)
+        .route(PUSH_PATH, post(pubsub::push))
+        .fallback(|| async { ApiError::not_found("endpoint") })
+        .with_state(mdm)
+}
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session: Session,
+    pub account: Account,
+}
+
+impl Caller {
+    pub fn require(&self, allowed: impl Fn(Role) -> bool, what: &str) -> Result<(), ApiError> {
+        if allowed(self.account.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "Your role ({}) does not allow you to {what}.",
+                self.account.role.as_str()
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<Arc<Mdm>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, mdm: &Arc<Mdm>) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthenticated)?;
+        let (session, account) = mdm.store.session(token.trim())?.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "This session has ended or never existed; sign in again.",
+            )
+        })?;
+        Ok(Caller { session, account })
+    }
+}
+
+/// A JSON body whose problems come back as the protocol's INVALID_ARGUMENT.
+/// An empty body reads as `{}`.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::invalid(format!("Cannot read the request body: {e}")))?;
+        let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
+        serde_json::from_slice(text)
+            .map(Body)
+            .map_err(|e| ApiError::invalid(format!("The request body is not valid: {e}")))
+    }
+}

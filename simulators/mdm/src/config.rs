@@ -1,0 +1,241 @@
+//! What one MDM instance is started with: where AMAPI is, which vendor
+//! profile it reproduces, where state and mail go, the clock, and the
+//! defect switches that make it non-conforming on purpose.
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The MDM's notion of "now". Every time it stores or compares (sign-in
+/// time, the 5-minute re-authentication window, action times, expiry)
+/// comes from here, so a harness can give the MDM and the AMAPI mock one
+/// virtual clock by implementing this trait over the mock's clock.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Move a virtual clock forward. A wall clock cannot move and says so
+    /// by returning `false` (the default).
+    fn advance(&self, _by: chrono::Duration) -> bool {
+        false
+    }
+
+    /// Whether [`Clock::advance`] works.
+    fn is_virtual(&self) -> bool {
+        false
+    }
+}
+
+/// Wall time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A virtual clock that moves only when told. Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn at(start: DateTime<Utc>) -> Self {
+        ManualClock(Arc::new(Mutex::new(start)))
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn advance(&self, by: chrono::Duration) -> bool {
+        let mut t = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *t += by;
+        true
+    }
+    fn is_virtual(&self) -> bool {
+        true
+    }
+}
+
+/// A way to make the MDM non-conforming in exactly one respect, so the
+/// harness can show that the scenario guarding that behaviour fails
+/// (a negative control). None is on unless asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Defect {
+    /// The miradore profile generates 6-digit passcodes instead of 8 (breaks MIR-3).
+    SixDigitPasscode,
+    /// The portal resets even when the session's sign-in is older than the
+    /// re-authentication window (breaks INT-3).
+    NoReauthCheck,
+    /// RESET_PASSWORD goes without the LOCK_NOW flag where the profile
+    /// locks after a reset, or where the admin asked for it (breaks MIR-7, IRU-4).
+    NoLockAfterReset,
+    /// Models two retry layers that both react to a 429: after a 429 on
+    /// issueCommand, once the retry has succeeded the command is issued a
+    /// second time, without looking at the device's operations first.
+    DuplicateCommandAfter429,
+    /// The device page's latest reset passcode is shown to helpdesk users too (breaks MIR-5).
+    PasscodeVisibleToHelpdesk,
+    /// "Send the new passcode to the device user" is accepted but no mail
+    /// goes to the user (breaks MIR-4).
+    NoMailToUser,
+    /// The iru profile skips validation of a new passcode against the
+    /// work-profile passcode policy and Android's minimum (breaks IRU-2, IRU-3).
+    IgnoresWorkProfilePolicy,
+}
+
+impl Defect {
+    pub const ALL: [Defect; 7] = [
+        Defect::SixDigitPasscode,
+        Defect::NoReauthCheck,
+        Defect::NoLockAfterReset,
+        Defect::DuplicateCommandAfter429,
+        Defect::PasscodeVisibleToHelpdesk,
+        Defect::NoMailToUser,
+        Defect::IgnoresWorkProfilePolicy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Defect::SixDigitPasscode => "six-digit-passcode",
+            Defect::NoReauthCheck => "no-reauth-check",
+            Defect::NoLockAfterReset => "no-lock-after-reset",
+            Defect::DuplicateCommandAfter429 => "duplicate-command-after-429",
+            Defect::PasscodeVisibleToHelpdesk => "passcode-visible-to-helpdesk",
+            Defect::NoMailToUser => "no-mail-to-user",
+            Defect::IgnoresWorkProfilePolicy => "ignores-work-profile-policy",
+        }
+    }
+}
+
+impl fmt::Display for Defect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Defect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Defect::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = Defect::ALL.iter().map(|d| d.as_str()).collect();
+            format!("unknown defect `{s}`; expected one of: {}", names.join(", "))
+        })
+    }
+}
+
+/// Which vendor profile to reproduce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VendorSource {
+    /// One of the profiles shipped in fixtures/vendors (compiled in): miradore, intune, iru.
+    Builtin(String),
+    /// A profile file of the same schema.
+    File(PathBuf),
+}
+
+/// How hard the AMAPI client tries before giving up on one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// The first backoff; each later one doubles, up to `max_delay`, with full jitter.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Our choice: 6 attempts from 200 ms up to 5 s spans about 10 s, which
+    /// rides out a short 429 burst without holding an action for long; the
+    /// action pipeline retries again later anyway.
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 6, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(5) }
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Where the HTTP server listens (port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// AMAPI's base URL; requests go to `{amapi_url}/v1/...`.
+    pub amapi_url: String,
+    /// `enterprises/{id}` or a bare id. `None`: the first enterprise AMAPI
+    /// lists for `project_id`, or a new one if there is none.
+    pub enterprise: Option<String>,
+    /// The Cloud project id used to list or create the enterprise.
+    pub project_id: String,
+    /// Sent as `Authorization: Bearer` to AMAPI when set.
+    pub amapi_token: Option<String>,
+    pub vendor: VendorSource,
+    /// SQLite database file; `None` keeps state in memory.
+    pub db: Option<PathBuf>,
+    /// SMTP server (`host:port`) for passcode mail; `None` sends no mail.
+    pub smtp: Option<String>,
+    /// The sender of every mail.
+    pub mail_from: String,
+    pub clock: Arc<dyn Clock>,
+    pub defects: Vec<Defect>,
+    /// The Pub/Sub topic set on the enterprise (`projects/P/topics/T`).
+    pub pubsub_topic: Option<String>,
+    /// How often (wall time) sent actions are polled when no notification came.
+    pub poll_interval: Duration,
+    /// The `duration` given to every command (AMAPI's default is 600 s).
+    pub command_duration: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ServeConfig {
+    /// A configuration with the defaults: loopback on a free port, the
+    /// `miradore` profile, state in memory, no mail, wall clock, no defects.
+    pub fn new(amapi_url: impl Into<String>) -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            amapi_url: amapi_url.into(),
+            enterprise: None,
+            project_id: "lockstep".to_owned(),
+            amapi_token: None,
+            vendor: VendorSource::Builtin("miradore".to_owned()),
+            db: None,
+            smtp: None,
+            mail_from: "Reference MDM <mdm@lockstep.test>".to_owned(),
+            clock: Arc::new(SystemClock),
+            defects: Vec::new(),
+            pubsub_topic: None,
+            poll_interval: Duration::from_secs(2),
+            command_duration: Duration::from_secs(600),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    pub fn has(&self, d: Defect) -> bool {
+        self.defects.contains(&d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defect_names_round_trip() {
+        for d in Defect::ALL {
+            assert_eq!(d.as_str().parse::<Defect>(), Ok(d));
+        }
+        assert!("faster".parse::<Defect>().unwrap_err().contains("no-reauth-check"));
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let c = ManualClock::at(DateTime::from_timestamp(1_767_603_600, 0).unwrap());
+        let t0 = c.now();
+        assert!(c.advance(chrono::Duration::seconds(301)));
+        assert_eq!((c.now() - t0).num_seconds(), 301);
+        assert!(!SystemClock.advance(chrono::Duration::seconds(1)));
+    }
+}

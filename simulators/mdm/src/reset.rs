@@ -1,0 +1,226 @@
+//! Deciding a reset before it is recorded: does the vendor offer it on this
+//! device, where does the new passcode come from, does a passcode the admin
+//! typed meet the assigned work-profile policy and Android's minimum (one
+//! requirement at a time, IRU-3), and which flags go with the command.
+//!
+//! The rules themselves are android-sim's (`PasswordPolicy::check`,
+//! `agent::new_password_floor`); this module only asks them.
+
+use crate::api::error::ApiError;
+use crate::config::Defect;
+use crate::mdm::Mdm;
+use crate::passcode;
+use crate::store::DeviceRow;
+use crate::vendor::{NewPasscode, ResetScope};
+use android_sim::{Passcode, PasswordPolicy, PasswordQuality, PolicyScope, RequirementCheck};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The password policy of an enrollment, as the driver protocol takes it:
+/// AMAPI's PasswordRequirements in snake case, every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicyInput {
+    pub quality: PasswordQuality,
+    pub minimum_length: u8,
+    pub minimum_letters: u8,
+    pub minimum_lower_case: u8,
+    pub minimum_upper_case: u8,
+    pub minimum_non_letter: u8,
+    pub minimum_numeric: u8,
+    pub minimum_symbols: u8,
+    pub scope: PolicyScope,
+}
+
+impl PasswordPolicyInput {
+    pub fn to_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            quality: self.quality,
+            minimum_length: self.minimum_length,
+            minimum_letters: self.minimum_letters,
+            minimum_lower_case: self.minimum_lower_case,
+            minimum_upper_case: self.minimum_upper_case,
+            minimum_non_letter: self.minimum_non_letter,
+            minimum_numeric: self.minimum_numeric,
+            minimum_symbols: self.minimum_symbols,
+            scope: self.scope,
+        }
+    }
+
+    /// AMAPI `PasswordRequirements` JSON (zero counts omitted, as proto3 JSON does).
+    pub fn to_amapi(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        m.insert("passwordQuality".into(), Value::String(serde_name(&self.quality)));
+        m.insert("passwordScope".into(), Value::String(serde_name(&self.scope)));
+        for (k, v) in [
+            ("passwordMinimumLength", self.minimum_length),
+            ("passwordMinimumLetters", self.minimum_letters),
+            ("passwordMinimumLowerCase", self.minimum_lower_case),
+            ("passwordMinimumUpperCase", self.minimum_upper_case),
+            ("passwordMinimumNonLetter", self.minimum_non_letter),
+            ("passwordMinimumNumeric", self.minimum_numeric),
+            ("passwordMinimumSymbols", self.minimum_symbols),
+        ] {
+            if v > 0 {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+/// The serde name of a unit enum value (AMAPI's SCREAMING_SNAKE name).
+fn serde_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// What the admin asked for.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResetRequest {
+    pub send_to_user: bool,
+    pub new_passcode: Option<String>,
+    pub lock_now: bool,
+}
+
+impl std::fmt::Debug for ResetPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPlan")
+            .field("send_to_user", &self.send_to_user)
+            .field("lock_now", &self.lock_now)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reset that may go ahead.
+pub struct ResetPlan {
+    pub passcode: Option<Passcode>,
+    pub send_to_user: bool,
+    pub lock_now: bool,
+}
+
+/// One requirement as the preview and POLICY_NOT_MET list it.
+pub fn requirement_json(c: &RequirementCheck) -> Value {
+    let mut v = serde_json::to_value(c.requirement).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("description".into(), Value::String(c.requirement.to_string()));
+        m.insert("met".into(), Value::Bool(c.met));
+    }
+    v
+}
+
+impl Mdm {
+    /// The vendor's refusal for this device, as an error.
+    pub(crate) fn refusal(&self, device: &DeviceRow) -> Option<ApiError> {
+        let wp = matches!(device.ownership.as_str(), "work-profile-personal" | "work-profile-company-owned");
+        if let Some(r) = self.vendor.refusal_for(&device.ownership, device.api_level) {
+            return Some(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "UNSUPPORTED_DEVICE", r.message.clone()));
+        }
+        if self.vendor.reset.scope == ResetScope::WorkProfile && !wp {
+            return Some(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UNSUPPORTED_DEVICE",
+                "This reset needs a device with a work profile.",
+            ));
+        }
+        if device.state != "ACTIVE" {
+            return Some(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UNSUPPORTED_DEVICE",
+                format!("The device is not active (AMAPI state {}).", device.state),
+            ));
+        }
+        None
+    }
+
+    /// The work-profile passcode policy assigned to a device, if any: a
+    /// policy scoped to the profile, or unscoped on a work-profile device.
+    pub(crate) fn work_profile_policy(&self, device: &DeviceRow) -> Result<Option<PasswordPolicy>, ApiError> {
+        let Some(name) = &device.policy_name else { return Ok(None) };
+        let Some(text) = self.store.policy_password(name)? else { return Ok(None) };
+        let input: PasswordPolicyInput = serde_json::from_str(&text).map_err(ApiError::internal)?;
+        let policy = input.to_policy();
+        let wp = device.ownership.starts_with("work-profile");
+        let applies = match policy.scope {
+            PolicyScope::ScopeProfile => wp,
+            PolicyScope::ScopeUnspecified => wp,
+            PolicyScope::ScopeDevice => false,
+        };
+        Ok(applies.then_some(policy))
+    }
+
+    /// The requirements a new passcode is checked against, each with
+    /// whether `candidate` meets it; `None` when this vendor does not check.
+    pub(crate) fn requirement_checks(
+        &self,
+        device: &DeviceRow,
+        candidate: Option<&str>,
+    ) -> Result<Option<(Vec<RequirementCheck>, bool)>, ApiError> {
+        if !self.vendor.reset.validate_new_passcode || self.has(Defect::IgnoresWorkProfilePolicy) {
+            return Ok(None);
+        }
+        let policy = self.work_profile_policy(device)?;
+        let p = Passcode::new(candidate.unwrap_or(""));
+        let mut checks: Vec<RequirementCheck> = policy.as_ref().map(|pol| pol.check(&p)).unwrap_or_default();
+        if policy.is_some() || candidate.is_some() {
+            for r in android_sim::agent::new_password_floor(device.api_level, &p) {
+                if !checks.iter().any(|c| c.requirement == r) {
+                    checks.push(RequirementCheck { requirement: r, met: r.is_met_by(&p) });
+                }
+            }
+        }
+        Ok(Some((checks, policy.is_some())))
+    }
+
+    /// Check a reset request against the vendor profile and the device.
+    pub(crate) fn plan_reset(&self, device: &DeviceRow, req: &ResetRequest) -> Result<ResetPlan, ApiError> {
+        if let Some(refusal) = self.refusal(device) {
+            return Err(refusal);
+        }
+        let passcode = match self.vendor.passcode.new_passcode {
+            NewPasscode::Generated => {
+                if req.new_passcode.is_some() {
+                    return Err(ApiError::invalid(
+                        "This product generates the new passcode itself; `new_passcode` cannot be given.",
+                    ));
+                }
+                let mut length = self.vendor.passcode.length;
+                if self.has(Defect::SixDigitPasscode) && self.vendor.vendor.name == "miradore" {
+                    length = 6;
+                }
+                Some(passcode::generate(self.vendor.passcode.alphabet, length))
+            }
+            NewPasscode::Optional => {
+                let typed = req.new_passcode.as_deref().filter(|p| !p.is_empty());
+                if let Some((checks, policy_assigned)) = self.requirement_checks(device, typed)? {
+                    if policy_assigned && typed.is_none() {
+                        let mut e = ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "POLICY_NOT_MET",
+                            "A work-profile passcode policy is assigned to this device, so a new passcode is required.",
+                        );
+                        e.requirements = Some(checks.iter().map(requirement_json).collect());
+                        return Err(e);
+                    }
+                    if checks.iter().any(|c| !c.met) {
+                        let mut e = ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "POLICY_NOT_MET",
+                            "The new passcode does not meet every requirement; see which ones are not met.",
+                        );
+                        e.requirements = Some(checks.iter().map(requirement_json).collect());
+                        return Err(e);
+                    }
+                }
+                typed.map(Passcode::new)
+            }
+        };
+        let wants_lock = self.vendor.reset.lock_after_reset || (self.vendor.reset.lock_now_option && req.lock_now);
+        Ok(ResetPlan {
+            passcode,
+            send_to_user: req.send_to_user && self.vendor.reset.send_to_user_option,
+            lock_now: wants_lock && !self.has(Defect::NoLockAfterReset),
+        })
+    }
+}
