@@ -566,9 +566,16 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         Some(f) => mock.enroll_fleet(f)?,
         None => Vec::new(),
     };
-    let listener =
-        tokio::net::TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr, source })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind { addr: config.addr, source })?;
+    let mut running = serve_mock(mock, config.addr).await?;
+    running.devices = devices;
+    Ok(running)
+}
+
+/// Serve an already built mock on `addr` (e.g. one a test set up in
+/// process). With a real clock, a background task expires due commands.
+pub async fn serve_mock(mock: Mock, addr: SocketAddr) -> Result<RunningMock, Error> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
+    let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = mock.router();
     let server = tokio::spawn(async move {
@@ -591,5 +598,13 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
             }
         })
     });
-    Ok(RunningMock { base_url: format!("http://{addr}/"), addr, devices, mock, shutdown: Some(tx), server, sweeper })
+    Ok(RunningMock {
+        base_url: format!("http://{local}/"),
+        addr: local,
+        devices: Vec::new(),
+        mock,
+        shutdown: Some(tx),
+        server,
+        sweeper,
+    })
 }
