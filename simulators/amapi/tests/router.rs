@@ -262,7 +262,7 @@ async fn deleted_devices_are_gone_for_good() {
     again.device_id = Some("d1".into());
     let err = mock.register_device(&again).unwrap_err();
     assert_eq!(err.code, amapi_mock::Code::FailedPrecondition, "{err}");
-    let last = mock.published_messages().into_iter().filter(|m| m.notification_type == "STATUS_REPORT").last().unwrap();
+    let last = mock.published_messages().into_iter().rfind(|m| m.notification_type == "STATUS_REPORT").unwrap();
     assert_eq!(last.data["state"], "DELETED", "a final report says DELETED");
     let (status, _) =
         call(&mock, "DELETE", &format!("{}?wipeDataFlags=WIPE_EVERYTHING", device_path("d2")), None).await;
@@ -349,7 +349,7 @@ async fn bearer_tokens_keep_enterprises_apart() {
     )
     .await;
     assert_eq!((s, body["error"]["status"].as_str()), (403, Some("PERMISSION_DENIED")));
-    assert_eq!(mock.device_view("enterprises/LC00other/devices/b1").unwrap().device_locked, false);
+    assert!(!mock.device_view("enterprises/LC00other/devices/b1").unwrap().device_locked);
     assert_journal_valid(&mock);
 }
 

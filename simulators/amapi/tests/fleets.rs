@@ -1,0 +1,80 @@
+//! Fleet files: the shipped ones load and enroll against the shipped
+//! device profiles, the matrix covers every profile in every mode it
+//! supports, and `serve` starts a mock with a fleet behind it.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use amapi_mock::{serve, ClockChoice, Fleet, ServeConfig};
+use android_sim::DeviceProfile;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+#[test]
+fn the_matrix_covers_every_profile_in_every_mode_it_supports() {
+    let profiles = DeviceProfile::load_dir(&fixtures().join("devices")).unwrap();
+    let fleet = Fleet::load(&fixtures().join("fleets/matrix.toml")).unwrap();
+    let have: BTreeSet<(String, String)> =
+        fleet.devices.iter().map(|d| (d.profile.clone(), d.ownership.to_string())).collect();
+    let want: BTreeSet<(String, String)> =
+        profiles.iter().flat_map(|p| p.ownership_modes.iter().map(move |o| (p.name.clone(), o.to_string()))).collect();
+    let missing: Vec<_> = want.difference(&have).collect();
+    let stale: Vec<_> = have.difference(&want).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "regenerate fixtures/fleets/matrix.toml: missing {missing:?}, stale {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_shipped_fleet_serves() {
+    for entry in std::fs::read_dir(fixtures().join("fleets")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let running = serve(ServeConfig {
+            fleet: Some(path.clone()),
+            clock: ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let fleet = Fleet::load(&path).unwrap();
+        let expected: u32 = fleet.devices.iter().map(|d| d.count.unwrap_or(1)).sum();
+        assert_eq!(running.devices.len() as u32, expected, "{}", path.display());
+        assert!(running.base_url.starts_with("http://127.0.0.1:"));
+        let names = running.mock().device_names(&fleet.enterprise.id);
+        assert_eq!(names.len() as u32, expected);
+        running.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_broken_fleet_names_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("amapi-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.toml");
+    std::fs::write(
+        &path,
+        "[enterprise]\nid = \"LC00x\"\n\n[policies.default]\n\n[[devices]]\nprofile = \"no-such-phone\"\nownership = \"fully-managed\"\n",
+    )
+    .unwrap();
+    let err = serve(ServeConfig {
+        fleet: Some(path.clone()),
+        profiles_dir: Some(fixtures().join("devices")),
+        ..Default::default()
+    })
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("broken.toml:6"), "{err}");
+    assert!(err.contains("devices[0].profile"), "{err}");
+    assert!(err.contains("no-such-phone"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
