@@ -124,9 +124,12 @@ impl Mdm {
             None => None,
         };
         let mode = s("/managementMode").unwrap_or_else(|| "MANAGEMENT_MODE_UNSPECIFIED".into());
+        // The enrollment says what was meant; AMAPI says what the device
+        // became. When they disagree on the management mode, AMAPI wins.
+        let derived = derived_ownership(&mode, s("/ownership").as_deref());
         let ownership = match &enrollment {
-            Some(e) => e.ownership.clone(),
-            None => derived_ownership(&mode, s("/ownership").as_deref()).to_owned(),
+            Some(e) if same_mode(&e.ownership, derived) => e.ownership.clone(),
+            _ => derived.to_owned(),
         };
         let policy =
             s("/policyName").map(|p| if p.contains('/') { p } else { format!("{}/policies/{p}", self.enterprise) });
@@ -195,6 +198,16 @@ pub(crate) fn derived_ownership(management_mode: &str, ownership: Option<&str>) 
         ("PROFILE_OWNER", _) => "work-profile-company-owned",
         _ => "legacy-device-admin",
     }
+}
+
+/// Whether two driver-protocol ownerships share AMAPI's management mode.
+fn same_mode(a: &str, b: &str) -> bool {
+    let family = |o: &str| match o {
+        "fully-managed" | "dedicated" => 1,
+        "work-profile-personal" | "work-profile-company-owned" => 2,
+        _ => 3,
+    };
+    family(a) == family(b) && (family(a) != 2 || a == b)
 }
 
 async fn resolve_enterprise(store: &Store, amapi: &AmapiClient, config: &ServeConfig) -> Result<String, Error> {

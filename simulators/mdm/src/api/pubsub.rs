@@ -36,7 +36,8 @@ struct PubsubMessage {
     data: Option<String>,
     #[serde(default)]
     attributes: HashMap<String, String>,
-    #[serde(default, alias = "message_id")]
+    /// Pub/Sub sends `messageId` and `message_id` alike; we read the first.
+    #[serde(default)]
     message_id: Option<String>,
 }
 
