@@ -21,6 +21,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the feature suite (default: every feature under features/ against
+    /// the embedded stack). Exit 0 when every selected scenario passes, 1 when
+    /// one fails, 2 on a usage or configuration error.
+    Run(RunArgs),
+    /// Print the step vocabulary, one example each.
+    Steps,
+    /// Print each requirement with the scenarios that check it.
+    Coverage(CoverageArgs),
     /// List the simulated device profiles: API level, Android version,
     /// encryption, ownership modes and firmware quirks.
     Devices(DevicesArgs),
@@ -41,4 +49,64 @@ pub struct DevicesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// Feature files or directories (default: features/).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Only scenarios matching this tag expression, e.g. "@firmware and not @PLAT-6".
+    #[arg(long, value_name = "EXPR")]
+    pub tags: Option<String>,
+
+    /// Only scenarios for this vendor profile (miradore, intune, iru) and the
+    /// vendor-neutral ones.
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
+
+    /// `embedded` (default) or the base URL of an MDM speaking the driver protocol.
+    #[arg(long, value_name = "embedded|URL")]
+    pub target: Option<String>,
+
+    /// With an external target: where to serve the AMAPI mock for that MDM.
+    #[arg(long, value_name = "ADDR")]
+    pub amapi_listen: Option<std::net::SocketAddr>,
+
+    /// Seed for every random choice; printed at the start so a run can be replayed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Scenarios in flight at once (default: 16).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    /// Where to write JUnit XML, Cucumber JSON and the Markdown summary (default: reports/).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Stop at the first failing scenario.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Negative control: switch on a defect of the embedded MDM (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub mdm_defect: Vec<String>,
+
+    /// Negative control: run scenarios that ask for device profile TWIN on
+    /// SUBSTITUTE instead (repeatable), e.g. google-pixel-8=acme-a14-stale-keyguard.
+    #[arg(long, value_name = "TWIN=SUBSTITUTE")]
+    pub swap_profile: Vec<String>,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CoverageArgs {
+    /// Feature files or directories (default: features/).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
 }

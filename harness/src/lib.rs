@@ -7,8 +7,20 @@
 //! API emulator in `amapi-mock`.
 
 pub mod cli;
+pub mod clock;
 pub mod commands;
+pub mod config;
+pub mod device;
 pub mod fixtures;
+pub mod passcodes;
+pub mod redact;
+pub mod report;
+pub mod requirements;
+pub mod runner;
+pub mod stack;
+pub mod steps;
+pub mod target;
+pub mod world;
 
 /// Exit status for a usage or configuration error (bad flag, bad fixture).
 pub const EXIT_CONFIG: u8 = 2;

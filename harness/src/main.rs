@@ -19,5 +19,39 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_CONFIG)
             }
         },
+        Command::Run(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
+            ExitCode::from(runtime.block_on(commands::run::execute(&args, fixtures)))
+        }
+        Command::Steps => {
+            print!("{}", commands::steps::render());
+            ExitCode::SUCCESS
+        }
+        Command::Coverage(args) => {
+            let paths = if args.paths.is_empty() { vec!["features".into()] } else { args.paths };
+            let catalogue = match lockstep::requirements::load(&fixtures.join("requirements.toml")) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
+            match commands::coverage::scan(&paths) {
+                Ok(map) => {
+                    print!("{}", commands::coverage::render(&catalogue, &map));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_CONFIG)
+                }
+            }
+        }
     }
 }

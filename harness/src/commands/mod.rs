@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod coverage;
 pub mod devices;
+pub mod run;
+pub mod steps;

@@ -1,0 +1,35 @@
+//! `lockstep run`: the suite, its reports, and the exit code.
+
+use crate::cli::RunArgs;
+use crate::config;
+use crate::runner;
+use std::path::PathBuf;
+
+/// Exit code: 0 every selected scenario passed, 1 one failed, 2 a usage or
+/// configuration error (including a feature file that does not parse).
+pub async fn execute(args: &RunArgs, fixtures: PathBuf) -> u8 {
+    let config = match config::resolve(args, fixtures) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    };
+    println!("lockstep: seed {} (replay with --seed {})", config.seed, config.seed);
+    match runner::run(config).await {
+        Ok(result) => {
+            print!("{}", runner::summary(&result));
+            if !result.record.parse_failures.is_empty() {
+                crate::EXIT_CONFIG
+            } else if result.record.succeeded() {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            crate::EXIT_CONFIG
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The device under test: what a step can observe and do on a phone. Steps
+//! are written once against [`DeviceUnderTest`]; the simulated backend
+//! drives an android-sim device inside the AMAPI mock, and an adb backend
+//! can drive a real phone through the same calls.
+
+pub mod simulated;
+
+use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
+use futures::future::BoxFuture;
+
+/// Facts about the device that do not change during a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceFacts {
+    pub profile: String,
+    pub api_level: u8,
+    pub ownership: Ownership,
+}
+
+/// What can be observed about the device right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceState {
+    pub screen_on: bool,
+    /// The device lock screen (or the boot password prompt) is up.
+    pub locked: bool,
+    /// The work profile's lock, when there is a work profile.
+    pub work_profile_locked: Option<bool>,
+    /// Running, but the user's encrypted storage not unlocked since boot.
+    pub direct_boot: bool,
+    /// Full-disk encryption waits for the boot password.
+    pub awaiting_boot_password: bool,
+}
+
+/// A device that cannot do what a step asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeviceError {
+    #[error("the device is unreachable: {0}")]
+    Unreachable(String),
+    #[error("this step needs god-mode control of a simulated device: {0}")]
+    NeedsGodMode(&'static str),
+}
+
+pub type DeviceResult<T> = Result<T, DeviceError>;
+
+/// What a step can do with a device in hand.
+pub trait DeviceUnderTest: Send + Sync + std::fmt::Debug {
+    fn facts(&self) -> &DeviceFacts;
+    fn state(&self) -> BoxFuture<'_, DeviceResult<DeviceState>>;
+    /// Type a passcode on the lock screen of `holder` (the device lock, or the
+    /// work challenge) and submit it the way that lock screen does.
+    fn enter_passcode<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        passcode: &'a Passcode,
+    ) -> BoxFuture<'a, DeviceResult<Entry>>;
+    fn press_power(&self) -> BoxFuture<'_, DeviceResult<()>>;
+    fn reboot(&self) -> BoxFuture<'_, DeviceResult<()>>;
+    /// Change the passcode in Settings (the holder must be unlocked).
+    fn set_passcode_in_settings<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        current: Option<&'a Passcode>,
+        new: &'a Passcode,
+    ) -> BoxFuture<'a, DeviceResult<()>>;
+    /// Controls only a simulated device has (connectivity, other admin apps).
+    fn god_mode(&self) -> Option<&dyn GodMode>;
+}
+
+/// Controls of a simulated device that no real phone offers a test.
+pub trait GodMode: Send + Sync {
+    fn set_online(&self, online: bool) -> BoxFuture<'_, DeviceResult<()>>;
+    /// Another, plain device-admin app on the device tries the legacy reset.
+    /// The inner error is the platform's refusal, in words.
+    fn other_admin_reset<'a>(&'a self, new: &'a Passcode) -> BoxFuture<'a, DeviceResult<Result<(), String>>>;
+}

@@ -1,0 +1,70 @@
+//! A short Markdown summary: totals, each failure with where to look, the
+//! skipped scenarios with their reasons, and coverage per requirement.
+
+use super::{Outcome, RunRecord};
+use crate::requirements::Requirement;
+use std::fmt::Write as _;
+
+pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
+    let mut out = String::from("# Lockstep run\n\n");
+    let verdict = if run.succeeded() { "PASSED" } else { "FAILED" };
+    let _ = writeln!(
+        out,
+        "**{verdict}**: {} scenarios ({} passed, {} failed, {} skipped), {} steps, {} features, in {:.2} s. Seed {}.\n",
+        run.scenarios.len(),
+        run.passed(),
+        run.failed(),
+        run.skipped(),
+        run.steps(),
+        run.features,
+        run.duration.as_secs_f64(),
+        run.seed
+    );
+    if !run.parse_failures.is_empty() {
+        out.push_str("## Feature files that did not parse\n\n");
+        for p in &run.parse_failures {
+            let _ = writeln!(out, "- {}", p.message);
+        }
+        out.push('\n');
+    }
+    let failures: Vec<_> = run.scenarios.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })).collect();
+    if !failures.is_empty() {
+        out.push_str("## Failures\n\n");
+        for s in failures {
+            if let Outcome::Failed { step, message } = &s.outcome {
+                let _ = writeln!(
+                    out,
+                    "- **{}** ({})\n  - step: `{}`\n  - {}",
+                    s.name,
+                    s.location(),
+                    step,
+                    one_line(message)
+                );
+            }
+        }
+        out.push('\n');
+    }
+    let skipped: Vec<_> = run.scenarios.iter().filter(|s| matches!(s.outcome, Outcome::Skipped { .. })).collect();
+    if !skipped.is_empty() {
+        out.push_str("## Skipped\n\n");
+        for s in skipped {
+            if let Outcome::Skipped { reason } = &s.outcome {
+                let _ = writeln!(out, "- {} ({}): {}", s.name, s.location(), reason);
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("## Requirements\n\n| Requirement | Scenarios | Passed | Failed |\n|---|---:|---:|---:|\n");
+    for r in catalogue.iter().filter(|r| r.android) {
+        let tag = r.id.as_str();
+        let of: Vec<_> = run.scenarios.iter().filter(|s| s.requirements().any(|t| t == tag)).collect();
+        let passed = of.iter().filter(|s| s.outcome == Outcome::Passed).count();
+        let failed = of.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })).count();
+        let _ = writeln!(out, "| {tag} | {} | {passed} | {failed} |", of.len());
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,248 @@
+//! Runs the feature suite: selects scenarios (tags, vendor, what the target
+//! can do), runs them concurrently with one stack each, and writes the
+//! reports. Scenarios that cannot run against the chosen target are listed as
+//! skipped with their reason, never dropped silently.
+
+use crate::config::{RunConfig, Target};
+use crate::redact::Secrets;
+use crate::report::{self, Outcome, Recorder, RunRecord, ScenarioRecord};
+use crate::world::LockstepWorld;
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::{gherkin, writer, World as _, WriterExt as _};
+use futures::FutureExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The vendor tags a scenario can carry.
+pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
+
+/// The result of a run, for the caller to print and turn into an exit code.
+#[derive(Debug)]
+pub struct RunResult {
+    pub record: RunRecord,
+    pub reports: Vec<PathBuf>,
+    pub secrets: Secrets,
+}
+
+/// A run that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("--tags: `{0}` is not a tag expression ({1})")]
+    Tags(String, String),
+    #[error("cannot write reports to {path}: {source}")]
+    Reports { path: PathBuf, source: std::io::Error },
+    #[error("requirement catalogue: {0}")]
+    Catalogue(#[from] crate::requirements::CatalogueError),
+}
+
+/// Why a scenario will not run against this configuration, if it will not.
+fn skip_reason(config: &RunConfig, tags: &[String]) -> Option<String> {
+    let has = |t: &str| tags.iter().any(|x| x == t);
+    if let Target::External(url) = &config.target {
+        if has("virtual-time") {
+            return Some(format!("needs the virtual clock, which the external MDM at {url} does not share"));
+        }
+        if has("god-mode") {
+            return Some("needs direct control of the simulated devices (god-mode)".into());
+        }
+    }
+    None
+}
+
+/// Whether the scenario is selected at all (tags and vendor filters).
+fn selected(config: &RunConfig, tags_expr: Option<&TagOperation>, tags: &[String]) -> bool {
+    if let Some(expr) = tags_expr {
+        if !expr.eval(tags.iter()) {
+            return false;
+        }
+    }
+    match &config.vendor {
+        Some(v) => {
+            let vendor_tags: Vec<&String> = tags.iter().filter(|t| VENDORS.contains(&t.as_str())).collect();
+            vendor_tags.is_empty() || vendor_tags.iter().any(|t| *t == v)
+        }
+        None => true,
+    }
+}
+
+/// The directory cucumber reads, and the files or folders inside it that were asked for.
+fn input_of(paths: &[PathBuf]) -> (PathBuf, Vec<PathBuf>) {
+    if let [single] = paths {
+        return (single.clone(), vec![single.clone()]);
+    }
+    let mut common = paths.first().cloned().unwrap_or_else(|| PathBuf::from("features"));
+    while !paths.iter().all(|p| p.starts_with(&common)) {
+        if !common.pop() {
+            break;
+        }
+    }
+    if common.as_os_str().is_empty() {
+        common = PathBuf::from(".");
+    }
+    (common, paths.to_vec())
+}
+
+/// Run the suite. Reports are written to `config.report_dir`.
+pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
+    let tags_expr = match &config.tags {
+        Some(t) => Some(t.parse::<TagOperation>().map_err(|e| RunError::Tags(t.clone(), e.to_string()))?),
+        None => None,
+    };
+    let catalogue = crate::requirements::load(&config.fixtures.join("requirements.toml"))?;
+    std::fs::create_dir_all(&config.report_dir)
+        .map_err(|source| RunError::Reports { path: config.report_dir.clone(), source })?;
+    let json_path = config.report_dir.join("cucumber.json");
+    let json_file =
+        std::fs::File::create(&json_path).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+
+    let secrets = Secrets::default();
+    let config = Arc::new(config);
+    let (input, wanted) = input_of(&config.paths);
+    let base = std::env::current_dir().unwrap_or_default();
+    let recorder = Recorder::new(secrets.clone(), &base, config.show_progress);
+    let record = recorder.record();
+    let skipped: Arc<Mutex<Vec<ScenarioRecord>>> = Arc::default();
+
+    crate::steps::link();
+    let mut cucumber = LockstepWorld::cucumber()
+        .max_concurrent_scenarios(config.concurrency)
+        .with_writer(recorder.tee::<LockstepWorld, _>(writer::Json::for_tee(json_file)).normalized())
+        .fail_on_skipped()
+        .with_default_cli();
+    if config.fail_fast {
+        cucumber = cucumber.fail_fast();
+    }
+    let before_config = config.clone();
+    let before_secrets = secrets.clone();
+    let cucumber = cucumber
+        .before(move |feature, _rule, scenario, world| {
+            let config = before_config.clone();
+            let secrets = before_secrets.clone();
+            async move { world.start(config, secrets, feature, scenario).await }.boxed_local()
+        })
+        .after(|_feature, _rule, _scenario, _finished, world| {
+            async move {
+                if let Some(world) = world {
+                    world.stop().await;
+                }
+            }
+            .boxed_local()
+        });
+
+    let filter_config = config.clone();
+    let filter_skipped = skipped.clone();
+    let filter_base = base.clone();
+    cucumber
+        .filter_run(input, move |feature, rule, scenario| {
+            let path = feature.path.clone().unwrap_or_default();
+            let path = path.strip_prefix(&filter_base).map(Path::to_path_buf).unwrap_or(path);
+            if !wanted.iter().any(|w| path.starts_with(w) || path == *w) {
+                return false;
+            }
+            let tags: Vec<String> = feature
+                .tags
+                .iter()
+                .chain(rule.map(|r| &r.tags).into_iter().flatten())
+                .chain(&scenario.tags)
+                .cloned()
+                .collect();
+            if !selected(&filter_config, tags_expr.as_ref(), &tags) {
+                return false;
+            }
+            match skip_reason(&filter_config, &tags) {
+                None => true,
+                Some(reason) => {
+                    filter_skipped
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(skipped_record(&path, feature, scenario, tags, reason));
+                    false
+                }
+            }
+        })
+        .await;
+
+    let mut record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+    record.seed = config.seed;
+    record.scenarios.extend(std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner())));
+    let reports = write_reports(&config, &record, &catalogue, &secrets)?;
+    let mut all = vec![json_path];
+    all.extend(reports);
+    Ok(RunResult { record, reports: all, secrets })
+}
+
+fn skipped_record(
+    path: &Path,
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+    tags: Vec<String>,
+    reason: String,
+) -> ScenarioRecord {
+    ScenarioRecord {
+        file: path.display().to_string(),
+        feature: feature.name.clone(),
+        name: scenario.name.clone(),
+        line: scenario.position.line,
+        tags,
+        steps: 0,
+        duration: Duration::ZERO,
+        outcome: Outcome::Skipped { reason },
+    }
+}
+
+fn write_reports(
+    config: &RunConfig,
+    record: &RunRecord,
+    catalogue: &[crate::requirements::Requirement],
+    secrets: &Secrets,
+) -> Result<Vec<PathBuf>, RunError> {
+    let outputs =
+        [("junit.xml", report::junit::render(record)), ("summary.md", report::markdown::render(record, catalogue))];
+    let mut written = Vec::new();
+    for (name, text) in outputs {
+        let path = config.report_dir.join(name);
+        std::fs::write(&path, secrets.redact(&text))
+            .map_err(|source| RunError::Reports { path: path.clone(), source })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The end-of-run summary for the console.
+pub fn summary(result: &RunResult) -> String {
+    use std::fmt::Write as _;
+    let r = &result.record;
+    let mut out = String::new();
+    for p in &r.parse_failures {
+        let _ = writeln!(out, "error: {}", p.message);
+    }
+    for s in &r.scenarios {
+        match &s.outcome {
+            Outcome::Failed { step, message } => {
+                let _ = writeln!(out, "FAILED  {} ({})\n        step: {step}\n        {message}", s.name, s.location());
+            }
+            Outcome::Skipped { reason } => {
+                let _ = writeln!(out, "SKIPPED {} ({}): {reason}", s.name, s.location());
+            }
+            Outcome::Passed => {}
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} features, {} scenarios ({} passed, {} failed, {} skipped), {} steps in {:.2} s; seed {}",
+        r.features,
+        r.scenarios.len(),
+        r.passed(),
+        r.failed(),
+        r.skipped(),
+        r.steps(),
+        r.duration.as_secs_f64(),
+        r.seed
+    );
+    for p in &result.reports {
+        let _ = writeln!(out, "report: {}", p.display());
+    }
+    result.secrets.redact(&out)
+}

@@ -1,0 +1,330 @@
+//! The stack one scenario runs against. Embedded: a fresh AMAPI mock (with
+//! the device profiles), a mail sink and a reference MDM of the scenario's
+//! vendor profile, all on ephemeral loopback ports and one virtual clock.
+//! The harness reaches the MDM only through the driver protocol, and the
+//! MDM reaches devices only through AMAPI, as in the field.
+
+use crate::clock::ScenarioClock;
+use crate::config::{RunConfig, Target};
+use crate::device::simulated::SimulatedDevice;
+use crate::device::DeviceFacts;
+use crate::redact::Secrets;
+use crate::target::Mdm;
+use crate::world::{Handset, Role, OBSERVER};
+use amapi_mock::{Clock, EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
+use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
+use mail_sink::{Mail, MailSink};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The enterprise every embedded stack uses.
+pub const ENTERPRISE_ID: &str = "LC0lockstep";
+/// The Pub/Sub topic the MDM is told to use, and the harness subscribes it to.
+pub const TOPIC: &str = "projects/lockstep/topics/amapi-events";
+
+/// A stack that could not be started or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("the AMAPI mock: {0}")]
+    Mock(String),
+    #[error("the reference MDM: {0}")]
+    Mdm(String),
+    #[error("the mail sink: {0}")]
+    Mail(String),
+    #[error("the MDM answered {status}: {body}")]
+    Refused { status: u16, body: Value },
+    #[error("{0}")]
+    Driver(#[from] crate::target::DriverError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One scenario's stack.
+#[derive(Debug)]
+pub struct Stack {
+    mock: RunningMock,
+    mdm_server: Option<reference_mdm::RunningMdm>,
+    mdm: Mdm,
+    mail: MailSink,
+    observer: String,
+    swaps: BTreeMap<String, String>,
+    secrets: Secrets,
+}
+
+impl Stack {
+    /// Start an embedded stack for `vendor`.
+    pub async fn start(config: &RunConfig, vendor: &str, secrets: Secrets) -> Result<Stack, StackError> {
+        if let Target::External(url) = &config.target {
+            return Err(StackError::Other(format!(
+                "external targets ({url}) are not supported by this build yet; use --target embedded"
+            )));
+        }
+        let mock = amapi_mock::serve(amapi_mock::ServeConfig {
+            profiles_dir: Some(config.fixtures.join("devices")),
+            seed: config.seed,
+            clock: amapi_mock::ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| StackError::Mock(e.to_string()))?;
+        mock.mock()
+            .create_enterprise(EnterpriseSetup {
+                id: ENTERPRISE_ID.into(),
+                display_name: Some("Lockstep".into()),
+                ..Default::default()
+            })
+            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let mail = MailSink::start().await.map_err(|e| StackError::Mail(e.to_string()))?;
+
+        let mut mdm_config = reference_mdm::ServeConfig::new(mock.base_url.trim_end_matches('/'));
+        mdm_config.enterprise = Some(format!("enterprises/{ENTERPRISE_ID}"));
+        mdm_config.vendor =
+            reference_mdm::VendorSource::File(config.fixtures.join("vendors").join(format!("{vendor}.toml")));
+        mdm_config.smtp = Some(mail.addr().to_string());
+        mdm_config.clock = Arc::new(ScenarioClock(mock.mock().clock().clone()));
+        mdm_config.pubsub_topic = Some(TOPIC.into());
+        mdm_config.poll_interval = Duration::from_millis(200);
+        mdm_config.defects = config
+            .mdm_defects
+            .iter()
+            .map(|d| d.parse::<reference_mdm::Defect>())
+            .collect::<Result<_, _>>()
+            .map_err(StackError::Mdm)?;
+        let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;
+        let base = mdm_server.base_url.trim_end_matches('/').to_owned();
+        mock.mock()
+            .subscribe(PushSubscription {
+                name: "projects/lockstep/subscriptions/mdm".into(),
+                topic: TOPIC.into(),
+                push_endpoint: format!("{base}{}", reference_mdm::PUSH_PATH),
+            })
+            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let mdm = Mdm::new(base);
+        let mut stack = Stack {
+            mock,
+            mdm_server: Some(mdm_server),
+            mdm,
+            mail,
+            observer: String::new(),
+            swaps: config.profile_swaps.iter().cloned().collect(),
+            secrets,
+        };
+        let observer_email = format!("{OBSERVER}@example.test");
+        stack.create_account(&observer_email, OBSERVER, Role::SiteAdmin).await?;
+        stack.observer = stack.sign_in(&observer_email).await?;
+        Ok(stack)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(mdm) = self.mdm_server.take() {
+            mdm.shutdown().await;
+        }
+        let _ = self.mock.shutdown().await;
+    }
+
+    pub fn mdm(&self) -> &Mdm {
+        &self.mdm
+    }
+
+    pub fn mock(&self) -> &Mock {
+        self.mock.mock()
+    }
+
+    pub fn observer_session(&self) -> &str {
+        &self.observer
+    }
+
+    fn refused(reply: crate::target::Reply) -> StackError {
+        StackError::Refused { status: reply.status, body: reply.body }
+    }
+
+    pub async fn create_account(&self, email: &str, name: &str, role: Role) -> Result<(), StackError> {
+        let reply =
+            self.mdm.post("/accounts", None, json!({ "email": email, "name": name, "role": role.wire() })).await?;
+        if reply.ok() {
+            Ok(())
+        } else {
+            Err(Self::refused(reply))
+        }
+    }
+
+    pub async fn sign_in(&self, email: &str) -> Result<String, StackError> {
+        let reply = self.mdm.post("/sessions", None, json!({ "email": email })).await?;
+        match reply.str("/token") {
+            Some(t) if reply.ok() => Ok(t.to_owned()),
+            _ => Err(Self::refused(reply)),
+        }
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<(), StackError> {
+        let reply = self.mdm.delete("/sessions/current", Some(token)).await?;
+        if reply.ok() {
+            Ok(())
+        } else {
+            Err(Self::refused(reply))
+        }
+    }
+
+    /// Move the scenario's one clock; the mock expires what is due.
+    pub async fn advance(&self, by: Duration) -> Result<(), StackError> {
+        self.mock().advance_clock(by).map_err(|e| StackError::Mock(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Mail the sink received for `email`.
+    pub fn mail_to(&self, email: &str) -> Vec<Mail> {
+        self.mail.messages_to(email)
+    }
+
+    /// How many commands reached AMAPI for `device` (answered 2xx), of one
+    /// type if given.
+    pub fn commands_sent(&self, device: &str, kind: Option<&str>) -> usize {
+        let filter = JournalFilter {
+            method: Some("POST".into()),
+            path_prefix: Some(format!("/v1/{device}:issueCommand")),
+            ..Default::default()
+        };
+        self.mock()
+            .journal(&filter)
+            .into_iter()
+            .filter(|e| (200..300).contains(&e.status))
+            .filter(|e| {
+                kind.is_none_or(|k| {
+                    e.request_body.as_ref().and_then(|b| b.get("type")).and_then(Value::as_str) == Some(k)
+                })
+            })
+            .count()
+    }
+
+    /// Enroll a simulated device the way a person would: the MDM makes an
+    /// enrollment token for the owner, the device enrolls with it, and the
+    /// MDM learns of the device from AMAPI's ENROLLMENT notification.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enroll(
+        &self,
+        profile: &str,
+        ownership: Ownership,
+        owner: &str,
+        owner_email: &str,
+        passcode: Option<&Passcode>,
+        policy: Option<Value>,
+        unlock_after: bool,
+    ) -> Result<Handset, StackError> {
+        let mut body = json!({ "ownership": ownership.as_str(), "user_email": owner_email });
+        if let Some(p) = policy {
+            body["password_policy"] = p;
+        }
+        let reply = self.mdm.post("/enrollments", Some(&self.observer), body).await?;
+        let token = reply.str("/enrollment_token").map(str::to_owned).ok_or_else(|| Self::refused(reply.clone()))?;
+        let profile = self.swaps.get(profile).map_or(profile, String::as_str);
+        let mut registration = Registration::new(token, profile, ownership);
+        registration.passcode = passcode.cloned();
+        let name = self.mock().register_device(&registration).map_err(|e| StackError::Mock(e.to_string()))?;
+        let facts = self
+            .mock()
+            .with_device(&name, |d, _| DeviceFacts {
+                profile: d.profile().name.clone(),
+                api_level: d.api_level(),
+                ownership,
+            })
+            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let dut = SimulatedDevice::new(self.mock().clone(), name.clone(), facts);
+        if let (Some(p), true) = (passcode, unlock_after) {
+            // The person has used the phone since: a company device has
+            // restarted at least once since its passcode was set (so the lock
+            // screen read the passcode's length at start-up), and the lock came
+            // up and they unlocked it, which activates a pending reset token.
+            let company = ownership != Ownership::WorkProfilePersonal;
+            let entry = self
+                .mock()
+                .with_device(&name, |d, now| {
+                    if company {
+                        d.reboot();
+                    } else {
+                        d.press_power();
+                    }
+                    d.enter_passcode(CredentialHolder::DeviceUser, p, now)
+                })
+                .map_err(|e| StackError::Mock(e.to_string()))?;
+            if entry != Entry::Unlocked {
+                return Err(StackError::Other(format!(
+                    "the device's own passcode did not unlock it after enrollment: {entry:?}"
+                )));
+            }
+        }
+        let mdm_id = self.wait_for_device(&name).await?;
+        Ok(Handset {
+            dut: Box::new(dut),
+            mdm_id,
+            amapi_name: name,
+            owner: owner.to_owned(),
+            ownership,
+            device_passcode: passcode.cloned(),
+            old_passcode: None,
+            new_passcode: None,
+            last_action: BTreeMap::new(),
+        })
+    }
+
+    /// The MDM's id of the device named `amapi_name`, once it knows it.
+    async fn wait_for_device(&self, amapi_name: &str) -> Result<String, StackError> {
+        let deadline = tokio::time::Instant::now() + crate::steps::PATIENCE;
+        loop {
+            let reply = self.mdm.get("/devices", Some(&self.observer)).await?;
+            let list =
+                reply.body.get("devices").or(Some(&reply.body)).and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(d) = list.iter().find(|d| d.get("amapi_name").and_then(Value::as_str) == Some(amapi_name)) {
+                if let Some(id) = d.get("id").and_then(Value::as_str) {
+                    return Ok(id.to_owned());
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(StackError::Other(format!("the MDM never listed {amapi_name} after its enrollment")));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Issue a command to `device` as a plain AMAPI client and wait for its
+    /// operation to finish. Returns the finished Operation.
+    pub async fn issue_command(&self, device: &str, command: Value) -> Result<Value, String> {
+        let http = reqwest::Client::new();
+        let base = self.mock.base_url.trim_end_matches('/');
+        let op: Value = http
+            .post(format!("{base}/v1/{device}:issueCommand"))
+            .json(&command)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let name =
+            op.get("name").and_then(Value::as_str).ok_or_else(|| format!("issueCommand answered {op}"))?.to_owned();
+        let deadline = tokio::time::Instant::now() + crate::steps::PATIENCE;
+        loop {
+            let op: Value = http
+                .get(format!("{base}/v1/{name}"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            if op.get("done").and_then(Value::as_bool) == Some(true) {
+                return Ok(op);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(self.secrets.redact(&format!("the operation {name} did not finish")));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The mock's clock (for reports).
+    pub fn clock(&self) -> &Clock {
+        self.mock().clock()
+    }
+}

@@ -1,0 +1,168 @@
+//! What administrators do in the console: reset a passcode (with its
+//! options), preview the reset, lock, and run a task on several devices.
+
+use super::StepDoc;
+use crate::passcodes::Shape;
+use crate::world::{LockstepWorld, StepResult};
+use cucumber::{given, when};
+use serde_json::{json, Value};
+
+pub const VOCABULARY: &[StepDoc] = &[
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> resets the passcode of \"<alias>\" [and sends it to the device user]",
+        example: "When Alice resets the passcode of \"phone\" and sends it to the device user",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> resets the work profile passcode of \"<alias>\" [with a new passcode of <shape>] [and locks the work profile immediately]",
+        example: "When Ivan resets the work profile passcode of \"phone\" with a new passcode of 8 letters and digits and locks the work profile immediately",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> opens the reset passcode wizard for \"<alias>\"",
+        example: "When Alice opens the reset passcode wizard for \"phone\"",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> types a new passcode of <shape> in the reset dialog for \"<alias>\"",
+        example: "When Ivan types a new passcode of 10 letters and digits in the reset dialog for \"phone\"",
+    },
+    StepDoc { keyword: "When", pattern: "<Name> locks \"<alias>\"", example: "When Alice locks \"phone\"" },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> resets the passcodes of all devices of <Name> | <Name> locks all devices of <Name>",
+        example: "When Alice resets the passcodes of all devices of Erin",
+    },
+];
+
+pub fn anchor() {}
+
+/// Start a reset as `admin` and remember the action.
+async fn reset(
+    w: &mut LockstepWorld,
+    admin: &str,
+    alias: &str,
+    body: Value,
+    new: Option<android_sim::Passcode>,
+) -> StepResult {
+    let token = w.session(admin).await?;
+    let id = w.handset(alias)?.mdm_id.clone();
+    let reply = w
+        .stack()?
+        .mdm()
+        .post(&format!("/devices/{id}/reset-passcode"), Some(&token), body)
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    w.record_action(alias, "reset", &reply, new)?;
+    w.last = Some(reply);
+    Ok(())
+}
+
+#[given(regex = r#"^(\w+) resets the passcode of "(\w+)"( and sends it to the device user)?$"#)]
+#[when(regex = r#"^(\w+) resets the passcode of "(\w+)"( and sends it to the device user)?$"#)]
+async fn reset_passcode(w: &mut LockstepWorld, admin: String, alias: String, to_user: String) -> StepResult {
+    reset(w, &admin, &alias, json!({ "send_to_user": !to_user.is_empty() }), None).await
+}
+
+#[given(
+    regex = r#"^(\w+) resets the work profile passcode of "(\w+)"(?: with a new passcode of (.+?))?( and locks the work profile immediately)?$"#
+)]
+#[when(
+    regex = r#"^(\w+) resets the work profile passcode of "(\w+)"(?: with a new passcode of (.+?))?( and locks the work profile immediately)?$"#
+)]
+async fn reset_work_profile(
+    w: &mut LockstepWorld,
+    admin: String,
+    alias: String,
+    shape: String,
+    lock: String,
+) -> StepResult {
+    let mut body = json!({ "lock_now": !lock.is_empty() });
+    let new = if shape.is_empty() {
+        None
+    } else {
+        let shape = Shape::parse(&shape)
+            .ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 letters and digits`")))?;
+        let p = w.make_passcode(shape);
+        body["new_passcode"] = json!(p.expose());
+        Some(p)
+    };
+    reset(w, &admin, &alias, body, new).await
+}
+
+async fn preview(w: &mut LockstepWorld, admin: &str, alias: &str, body: Value) -> StepResult {
+    let token = w.session(admin).await?;
+    let id = w.handset(alias)?.mdm_id.clone();
+    let reply = w
+        .stack()?
+        .mdm()
+        .post(&format!("/devices/{id}/reset-passcode:preview"), Some(&token), body)
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    if !reply.ok() {
+        return Err(w.fail(format!("the MDM refused the preview: {} {}", reply.status, reply.body)));
+    }
+    w.last = Some(reply);
+    Ok(())
+}
+
+#[when(regex = r#"^(\w+) opens the reset passcode wizard for "(\w+)"$"#)]
+async fn wizard(w: &mut LockstepWorld, admin: String, alias: String) -> StepResult {
+    preview(w, &admin, &alias, json!({})).await
+}
+
+#[when(regex = r#"^(\w+) types a new passcode of (.+) in the reset dialog for "(\w+)"$"#)]
+async fn dialog(w: &mut LockstepWorld, admin: String, shape: String, alias: String) -> StepResult {
+    let shape =
+        Shape::parse(&shape).ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 digits`")))?;
+    let p = w.make_passcode(shape);
+    preview(w, &admin, &alias, json!({ "new_passcode": p.expose() })).await
+}
+
+#[when(regex = r#"^(\w+) locks "(\w+)"$"#)]
+async fn lock(w: &mut LockstepWorld, admin: String, alias: String) -> StepResult {
+    let token = w.session(&admin).await?;
+    let id = w.handset(&alias)?.mdm_id.clone();
+    let reply = w
+        .stack()?
+        .mdm()
+        .post(&format!("/devices/{id}/lock"), Some(&token), json!({}))
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    w.record_action(&alias, "lock", &reply, None)?;
+    w.last = Some(reply);
+    Ok(())
+}
+
+#[when(regex = r"^(\w+) (resets the passcodes of|locks) all devices of (\w+)$")]
+async fn batch(w: &mut LockstepWorld, admin: String, verb: String, user: String) -> StepResult {
+    let kind = if verb == "locks" { "lock" } else { "reset-passcode" };
+    let token = w.session(&admin).await?;
+    let email = w.person(&user)?.email.clone();
+    let reply = w
+        .stack()?
+        .mdm()
+        .post("/actions:batch", Some(&token), json!({ "kind": kind, "user_email": email }))
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    let results =
+        reply.body.get("results").or(Some(&reply.body)).and_then(Value::as_array).cloned().ok_or_else(|| {
+            w.fail(format!("the batch answer has no list of results: {} {}", reply.status, reply.body))
+        })?;
+    let short = if kind == "lock" { "lock" } else { "reset" };
+    for r in results {
+        let device = r.get("device_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let alias = w.handsets.iter().find(|(_, h)| h.mdm_id == device).map(|(a, _)| a.clone());
+        if let (Some(alias), Some(action)) = (alias, r.get("action_id").and_then(Value::as_str)) {
+            let h = w.handset_mut(&alias)?;
+            h.last_action.insert(short, action.to_owned());
+            if short == "reset" {
+                h.old_passcode = h.device_passcode.clone();
+                h.new_passcode = None;
+            }
+        }
+    }
+    w.last = Some(reply);
+    Ok(())
+}

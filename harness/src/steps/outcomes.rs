@@ -1,0 +1,323 @@
+//! What the MDM shows afterwards: the action log, mail, the device page, the
+//! reset dialog, refusals; and what reached the device through AMAPI.
+
+use super::{eventually, StepDoc};
+use crate::world::{Failure, LockstepWorld, StepResult};
+use cucumber::{gherkin::Step, given, then};
+use serde_json::Value;
+
+pub const VOCABULARY: &[StepDoc] = &[
+    StepDoc {
+        keyword: "Then",
+        pattern: "the action log shows the reset | lock of \"<alias>\" as pending | sent | completed | failed | expired | cancelled",
+        example: "Then the action log shows the reset of \"phone\" as completed",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the reset | lock of \"<alias>\" fails with a reason mentioning \"<text>\"",
+        example: "Then the reset of \"phone\" fails with a reason mentioning \"management mode\"",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "<Name> receives the new passcode of \"<alias>\" by mail | <Name> receives no mail",
+        example: "Then Alice receives the new passcode of \"phone\" by mail",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the new passcode of \"<alias>\" has <n> digits | is made of letters and digits",
+        example: "Then the new passcode of \"phone\" has 8 digits",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "<Name> sees the latest reset passcode on the device page of \"<alias>\" | <Name> is refused the latest reset passcode of \"<alias>\"",
+        example: "Then Bob is refused the latest reset passcode of \"phone\"",
+    },
+    StepDoc { keyword: "Then", pattern: "the wizard shows \"<alias>\" and its user <Name>", example: "Then the wizard shows \"phone\" and its user Erin" },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the dialog lists these requirements: (a table of requirement | met)",
+        example: "Then the dialog lists these requirements:",
+    },
+    StepDoc { keyword: "Then", pattern: "the Reset passcode button is enabled | disabled", example: "Then the Reset passcode button is disabled" },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the MDM refuses with a message mentioning \"<text>\" | the MDM refuses because the device is not supported",
+        example: "Then the MDM refuses because the device is not supported",
+    },
+    StepDoc { keyword: "Then", pattern: "nothing has been sent to \"<alias>\"", example: "Then nothing has been sent to \"phone\"" },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the MDM sent exactly one passcode reset to \"<alias>\"",
+        example: "Then the MDM sent exactly one passcode reset to \"phone\"",
+    },
+];
+
+pub fn anchor() {}
+
+const TERMINAL: [&str; 4] = ["completed", "failed", "expired", "cancelled"];
+
+/// Wait until the action reaches `want`; fail early if it settles elsewhere.
+async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -> Result<Value, Failure> {
+    let action = w
+        .handset(alias)?
+        .last_action
+        .get(kind)
+        .cloned()
+        .ok_or_else(|| w.fail(format!("no {kind} of \"{alias}\" was started in this scenario")))?;
+    let token = w.observer().await?;
+    let mdm = w.stack()?.mdm().clone();
+    let device = w.handset(alias)?.mdm_id.clone();
+    let what = format!("the {kind} of \"{alias}\" to show as {want} in the action log");
+    let entry = eventually(w, &what, || {
+        let (mdm, token, action, want) = (mdm.clone(), token.clone(), action.clone(), want.to_owned());
+        async move {
+            let reply =
+                mdm.get(&format!("/actions/{action}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
+            let status = reply.str("/status").unwrap_or_default().to_owned();
+            if status == want {
+                Ok(Some(reply.body))
+            } else if TERMINAL.contains(&status.as_str()) {
+                Err(Failure(format!(
+                    "the action log shows it as {status}, not {want}{}",
+                    reply.str("/reason").map(|r| format!(" (reason: {r})")).unwrap_or_default()
+                )))
+            } else {
+                Ok(None)
+            }
+        }
+    })
+    .await
+    .map_err(|f| w.fail(format!("{what}: {f}")))?;
+    // The same entry, with the same status, in the device's log and the global log.
+    for query in [format!("/actions?device_id={device}"), "/actions".to_owned()] {
+        let reply = mdm.get(&query, Some(&token)).await.map_err(|e| w.fail(e.to_string()))?;
+        let list =
+            reply.body.get("actions").or(Some(&reply.body)).and_then(Value::as_array).cloned().unwrap_or_default();
+        let found = list.iter().any(|a| a.get("id") == entry.get("id") && a.get("status") == entry.get("status"));
+        if !found {
+            return Err(w.fail(format!("the action log at {query} does not list the {kind} of \"{alias}\" as {want}")));
+        }
+    }
+    Ok(entry)
+}
+
+#[given(
+    regex = r#"^the action log shows the (reset|lock) of "(\w+)" as (pending|sent|completed|failed|expired|cancelled)$"#
+)]
+#[then(
+    regex = r#"^the action log shows the (reset|lock) of "(\w+)" as (pending|sent|completed|failed|expired|cancelled)$"#
+)]
+async fn action_log(w: &mut LockstepWorld, kind: String, alias: String, status: String) -> StepResult {
+    action_status(w, &alias, &kind, &status).await.map(|_| ())
+}
+
+#[then(regex = r#"^the (reset|lock) of "(\w+)" fails with a reason mentioning "([^"]+)"$"#)]
+async fn fails_with(w: &mut LockstepWorld, kind: String, alias: String, text: String) -> StepResult {
+    let entry = action_status(w, &alias, &kind, "failed").await?;
+    let reason = entry.get("reason").and_then(Value::as_str).unwrap_or_default();
+    if reason.to_lowercase().contains(&text.to_lowercase()) {
+        Ok(())
+    } else {
+        Err(w.fail(format!(
+            "the {kind} of \"{alias}\" failed with the reason \"{reason}\", which does not mention \"{text}\""
+        )))
+    }
+}
+
+#[then(regex = r#"^(\w+) receives the new passcode of "(\w+)" by mail$"#)]
+async fn mail(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    let email = w.person(&name)?.email.clone();
+    let passcode = w.learn_new_passcode(&alias).await?;
+    let stack = w.stack()?;
+    eventually(w, &format!("a mail to {name} with the new passcode of \"{alias}\""), || async {
+        Ok(stack.mail_to(&email).iter().any(|m| m.body.contains(passcode.expose())).then_some(()))
+    })
+    .await
+}
+
+#[then(regex = r"^(\w+) receives no mail$")]
+async fn no_mail(w: &mut LockstepWorld, name: String) -> StepResult {
+    let email = w.person(&name)?.email.clone();
+    // Mail goes out when an action starts or settles; wait for every action to settle first.
+    let pending: Vec<(String, String)> = w
+        .handsets
+        .iter()
+        .flat_map(|(alias, h)| h.last_action.keys().map(move |k| (alias.clone(), k.to_string())))
+        .collect();
+    for (alias, kind) in pending {
+        let token = w.observer().await?;
+        let id = w.handset(&alias)?.last_action.get(kind.as_str()).cloned().unwrap_or_default();
+        let mdm = w.stack()?.mdm().clone();
+        eventually(w, &format!("the {kind} of \"{alias}\" to settle"), || {
+            let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
+            async move {
+                let reply =
+                    mdm.get(&format!("/actions/{id}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
+                Ok(TERMINAL.contains(&reply.str("/status").unwrap_or_default()).then_some(()))
+            }
+        })
+        .await?;
+    }
+    let mails = w.stack()?.mail_to(&email);
+    if mails.is_empty() {
+        Ok(())
+    } else {
+        Err(w.fail(format!("{name} received {} mail(s); the first is titled \"{}\"", mails.len(), mails[0].subject)))
+    }
+}
+
+#[then(regex = r#"^the new passcode of "(\w+)" (has (\d+) digits|is made of letters and digits)$"#)]
+async fn shape(w: &mut LockstepWorld, alias: String, what: String, digits: String) -> StepResult {
+    let p = w.learn_new_passcode(&alias).await?;
+    let s = p.expose();
+    let ok = if digits.is_empty() {
+        s.chars().all(|c| c.is_ascii_alphanumeric())
+            && s.chars().any(|c| c.is_ascii_alphabetic())
+            && s.chars().any(|c| c.is_ascii_digit())
+    } else {
+        p.is_numeric() && p.len().to_string() == digits
+    };
+    if ok {
+        Ok(())
+    } else {
+        let kind = if p.is_numeric() { "digits only" } else { "not digits only" };
+        Err(w.fail(format!(
+            "expected the new passcode of \"{alias}\" to be a passcode that {what}; it has {} characters, {kind}",
+            p.len()
+        )))
+    }
+}
+
+#[then(regex = r#"^(\w+) sees the latest reset passcode on the device page of "(\w+)"$"#)]
+async fn sees_passcode(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    // Wait until the reset has set a passcode to show.
+    w.learn_new_passcode(&alias).await?;
+    let shown = w.latest_passcode_as(&name, &alias).await?;
+    match shown {
+        Ok(Some(p)) => {
+            let p = w.learn(&p);
+            let known = w.handset(&alias)?.new_passcode.clone();
+            if known.is_some_and(|k| k != p) {
+                return Err(w.fail(format!(
+                    "the device page of \"{alias}\" shows a passcode other than the one the reset set"
+                )));
+            }
+            w.handset_mut(&alias)?.new_passcode = Some(p);
+            Ok(())
+        }
+        Ok(None) => Err(w.fail(format!("the device page of \"{alias}\" shows {name} no latest reset passcode"))),
+        Err(reply) => {
+            Err(w.fail(format!("{name} was refused the device page of \"{alias}\": {} {}", reply.status, reply.body)))
+        }
+    }
+}
+
+#[then(regex = r#"^(\w+) is refused the latest reset passcode of "(\w+)"$"#)]
+async fn refused_passcode(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    // Make sure there is a passcode to show before checking it is not shown.
+    w.learn_new_passcode(&alias).await?;
+    match w.latest_passcode_as(&name, &alias).await? {
+        Err(reply) if reply.status == 403 => Ok(()),
+        Err(reply) => Err(w.fail(format!("expected a 403 refusal for {name}; the MDM answered {}", reply.status))),
+        Ok(None) => {
+            Err(w.fail(format!("expected the MDM to refuse {name} clearly (403); it answered without the passcode")))
+        }
+        Ok(Some(_)) => Err(w.fail(format!("{name} can see the latest reset passcode of \"{alias}\""))),
+    }
+}
+
+#[then(regex = r#"^the wizard shows "(\w+)" and its user (\w+)$"#)]
+async fn wizard_shows(w: &mut LockstepWorld, alias: String, user: String) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the wizard was not opened"))?;
+    let id = w.handset(&alias)?.mdm_id.clone();
+    let email = w.person(&user)?.email.clone();
+    let device_ok = last.str("/device/id") == Some(id.as_str());
+    let user_ok =
+        last.str("/user/email") == Some(email.as_str()) || last.str("/device/user_email") == Some(email.as_str());
+    if device_ok && user_ok {
+        Ok(())
+    } else {
+        Err(w.fail(format!("the wizard does not show \"{alias}\" ({id}) and {email}: {}", last.body)))
+    }
+}
+
+#[then("the dialog lists these requirements:")]
+async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the reset dialog was not opened"))?;
+    let listed = last.body.get("requirements").and_then(Value::as_array).cloned().unwrap_or_default();
+    let table = step.table.as_ref().ok_or_else(|| w.fail("this step needs a table of | requirement | met |"))?;
+    for row in table.rows.iter().skip(1) {
+        let (Some(text), Some(met)) = (row.first(), row.get(1)) else {
+            return Err(w.fail("each row needs a requirement and yes/no"));
+        };
+        let want = met.trim() == "yes";
+        let found = listed.iter().find(|r| r.get("description").and_then(Value::as_str) == Some(text.trim()));
+        match found.and_then(|r| r.get("met")).and_then(Value::as_bool) {
+            Some(m) if m == want => {}
+            Some(m) => return Err(w.fail(format!("requirement \"{text}\" shows met = {m}, expected {want}"))),
+            None => {
+                return Err(w.fail(format!(
+                    "the dialog does not list the requirement \"{text}\"; it lists {}",
+                    Value::Array(listed.clone())
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+#[then(regex = r"^the Reset passcode button is (enabled|disabled)$")]
+async fn button(w: &mut LockstepWorld, state: String) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the reset dialog was not opened"))?;
+    let can = last.body.get("can_reset").and_then(Value::as_bool);
+    if can == Some(state == "enabled") {
+        Ok(())
+    } else {
+        Err(w.fail(format!(
+            "expected the Reset passcode button to be {state}; the dialog says can_reset = {can:?}: {}",
+            last.body
+        )))
+    }
+}
+
+#[then(regex = r#"^the MDM refuses(?: with a message mentioning "([^"]+)"| because the device is not supported)$"#)]
+async fn refuses(w: &mut LockstepWorld, text: String, step: &Step) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the MDM was not asked anything yet"))?;
+    if last.ok() {
+        return Err(w.fail(format!("expected a refusal; the MDM accepted: {} {}", last.status, last.body)));
+    }
+    let message = last.error_message().unwrap_or_default().to_lowercase();
+    if step.value.ends_with("not supported") {
+        if last.error_code() != Some("UNSUPPORTED_DEVICE") {
+            return Err(w.fail(format!("expected the refusal UNSUPPORTED_DEVICE; got {} {}", last.status, last.body)));
+        }
+    } else if !message.contains(&text.to_lowercase()) {
+        return Err(w.fail(format!("the refusal \"{message}\" does not mention \"{text}\"")));
+    }
+    if message.trim().is_empty() {
+        return Err(w.fail("the refusal has no message a person could read"));
+    }
+    Ok(())
+}
+
+#[then(regex = r#"^nothing has been sent to "(\w+)"$"#)]
+async fn nothing_sent(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let name = w.handset(&alias)?.amapi_name.clone();
+    let n = w.stack()?.commands_sent(&name, None);
+    if n == 0 {
+        Ok(())
+    } else {
+        Err(w.fail(format!("{n} command(s) reached AMAPI for \"{alias}\"")))
+    }
+}
+
+#[then(regex = r#"^the MDM sent exactly one passcode reset to "(\w+)"$"#)]
+async fn exactly_one(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let name = w.handset(&alias)?.amapi_name.clone();
+    let n = w.stack()?.commands_sent(&name, Some("RESET_PASSWORD"));
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(w.fail(format!("the MDM sent {n} RESET_PASSWORD commands to \"{alias}\" through AMAPI")))
+    }
+}

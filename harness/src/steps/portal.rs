@@ -1,0 +1,214 @@
+//! The self-service portal as an end user sees it: signing in again, asking
+//! for a reset, confirming it, the device details and notifications.
+
+use super::{eventually, StepDoc};
+use crate::world::{LockstepWorld, StepResult};
+use cucumber::{given, then, when};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub const VOCABULARY: &[StepDoc] = &[
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> signs out and signs in again",
+        example: "When Erin signs out and signs in again",
+    },
+    StepDoc {
+        keyword: "Given",
+        pattern: "<Name> signed in <n> minutes ago",
+        example: "Given Erin signed in 10 minutes ago",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> asks the portal to reset the passcode of \"<alias>\"",
+        example: "When Erin asks the portal to reset the passcode of \"phone\"",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> confirms the passcode reset of \"<alias>\" in the portal",
+        example: "When Erin confirms the passcode reset of \"phone\" in the portal",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the portal warns that the current passcode will be removed",
+        example: "Then the portal warns that the current passcode will be removed",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the portal asks <Name> to sign in again",
+        example: "Then the portal asks Erin to sign in again",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the portal shows a temporary passcode for \"<alias>\" made of letters and digits",
+        example: "Then the portal shows a temporary passcode for \"phone\" made of letters and digits",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the reset passcode option is not offered for \"<alias>\"",
+        example: "Then the reset passcode option is not offered for \"phone\"",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "<Name> gets a portal notification that the passcode of \"<alias>\" was changed",
+        example: "Then Erin gets a portal notification that the passcode of \"phone\" was changed",
+    },
+];
+
+pub fn anchor() {}
+
+#[when(regex = r"^(\w+) signs out and signs in again$")]
+async fn sign_in_again(w: &mut LockstepWorld, name: String) -> StepResult {
+    w.sign_out(&name).await?;
+    w.session(&name).await.map(|_| ())
+}
+
+#[given(regex = r"^(\w+) signed in (\d+) minutes? ago$")]
+async fn signed_in_ago(w: &mut LockstepWorld, name: String, minutes: u64) -> StepResult {
+    w.sign_out(&name).await?;
+    w.session(&name).await?;
+    w.stack()?.advance(Duration::from_secs(60 * minutes)).await.map_err(|e| w.fail(e.to_string()))
+}
+
+async fn portal_reset(w: &mut LockstepWorld, name: &str, alias: &str, confirm: bool) -> StepResult {
+    let token = w.session(name).await?;
+    let id = w.handset(alias)?.mdm_id.clone();
+    let body = if confirm { json!({ "confirm": true }) } else { json!({}) };
+    let reply = w
+        .stack()?
+        .mdm()
+        .post(&format!("/portal/devices/{id}/reset-passcode"), Some(&token), body)
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    if confirm {
+        w.record_action(alias, "reset", &reply, None)?;
+    }
+    w.last = Some(reply);
+    Ok(())
+}
+
+#[when(regex = r#"^(\w+) asks the portal to reset the passcode of "(\w+)"$"#)]
+async fn ask(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    portal_reset(w, &name, &alias, false).await
+}
+
+#[when(regex = r#"^(\w+) confirms the passcode reset of "(\w+)" in the portal$"#)]
+async fn confirm(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    portal_reset(w, &name, &alias, true).await
+}
+
+#[then("the portal warns that the current passcode will be removed")]
+async fn warns(w: &mut LockstepWorld) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the portal has not answered anything yet"))?;
+    // The warning comes as a refusal that asks for confirmation.
+    let warning = last.error_message().or_else(|| last.str("/warning")).unwrap_or_default().to_lowercase();
+    if last.error_code() == Some("CONFIRMATION_REQUIRED") && warning.contains("remove") {
+        Ok(())
+    } else {
+        Err(w.fail(format!(
+            "expected a warning that the current passcode will be removed; the portal answered {} {}",
+            last.status, last.body
+        )))
+    }
+}
+
+#[then(regex = r"^the portal asks (\w+) to sign in again$")]
+async fn asks_sign_in(w: &mut LockstepWorld, _name: String) -> StepResult {
+    let last = w.last.as_ref().ok_or_else(|| w.fail("the portal has not answered anything yet"))?;
+    if last.error_code() == Some("REAUTHENTICATION_REQUIRED") {
+        Ok(())
+    } else {
+        Err(w.fail(format!(
+            "expected the portal to ask for a fresh sign-in (REAUTHENTICATION_REQUIRED); it answered {} {}",
+            last.status, last.body
+        )))
+    }
+}
+
+/// The portal's device details for `alias`, as its owner sees them.
+async fn details(w: &mut LockstepWorld, alias: &str) -> Result<Value, crate::world::Failure> {
+    let owner = w.handset(alias)?.owner.clone();
+    let token = w.session(&owner).await?;
+    let id = w.handset(alias)?.mdm_id.clone();
+    let reply = w
+        .stack()?
+        .mdm()
+        .get(&format!("/portal/devices/{id}"), Some(&token))
+        .await
+        .map_err(|e| w.fail(e.to_string()))?;
+    if !reply.ok() {
+        return Err(
+            w.fail(format!("the portal refused the device details of \"{alias}\": {} {}", reply.status, reply.body))
+        );
+    }
+    Ok(reply.body)
+}
+
+#[then(regex = r#"^the portal shows a temporary passcode for "(\w+)" made of letters and digits$"#)]
+async fn temporary(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let owner = w.handset(&alias)?.owner.clone();
+    let token = w.session(&owner).await?;
+    let id = w.handset(&alias)?.mdm_id.clone();
+    let mdm = w.stack()?.mdm().clone();
+    let passcode = eventually(w, &format!("a temporary passcode for \"{alias}\" in the portal"), || {
+        let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
+        async move {
+            let reply = mdm
+                .get(&format!("/portal/devices/{id}"), Some(&token))
+                .await
+                .map_err(|e| crate::world::Failure(e.to_string()))?;
+            Ok(reply.str("/temporary_passcode").map(str::to_owned))
+        }
+    })
+    .await?;
+    let p = w.learn(&passcode);
+    let letters = passcode.chars().any(|c| c.is_ascii_alphabetic());
+    let digits = passcode.chars().any(|c| c.is_ascii_digit());
+    if !(letters && digits && passcode.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(w.fail(format!(
+            "the temporary passcode of \"{alias}\" is not made of letters and digits ({} characters)",
+            passcode.len()
+        )));
+    }
+    w.handset_mut(&alias)?.new_passcode = Some(p);
+    Ok(())
+}
+
+#[then(regex = r#"^the reset passcode option is not offered for "(\w+)"$"#)]
+async fn not_offered(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let body = details(w, &alias).await?;
+    match body.get("can_reset_passcode").and_then(Value::as_bool) {
+        Some(false) => Ok(()),
+        other => Err(w.fail(format!(
+            "expected the portal not to offer a passcode reset for \"{alias}\"; can_reset_passcode is {other:?}"
+        ))),
+    }
+}
+
+#[then(regex = r#"^(\w+) gets a portal notification that the passcode of "(\w+)" was changed$"#)]
+async fn notification(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    let token = w.session(&name).await?;
+    let id = w.handset(&alias)?.mdm_id.clone();
+    let mdm = w.stack()?.mdm().clone();
+    eventually(w, &format!("a portal notification for {name} that the passcode of \"{alias}\" was changed"), || {
+        let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
+        async move {
+            let reply = mdm
+                .get("/portal/notifications", Some(&token))
+                .await
+                .map_err(|e| crate::world::Failure(e.to_string()))?;
+            let found = reply
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(reply.body.get("notifications").and_then(Value::as_array).into_iter().flatten())
+                .any(|n| {
+                    n.get("device_id").and_then(Value::as_str) == Some(id.as_str())
+                        && n.get("kind").and_then(Value::as_str).is_some_and(|k| k.contains("passcode-changed"))
+                });
+            Ok(found.then_some(()))
+        }
+    })
+    .await
+}

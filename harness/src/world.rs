@@ -1,0 +1,341 @@
+//! The world of one scenario: its own stack (AMAPI mock, MDM, mail sink,
+//! devices, clock), the people in it, the devices they hold, and what the
+//! scenario has learnt so far (passcodes, the MDM's last answers). No two
+//! scenarios share any of it.
+
+use crate::config::RunConfig;
+use crate::device::DeviceUnderTest;
+use crate::passcodes::Rng;
+use crate::redact::Secrets;
+use crate::runner::VENDORS;
+use crate::stack::Stack;
+use crate::target::Reply;
+use android_sim::{Ownership, Passcode};
+use cucumber::gherkin;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A person of the scenario and their MDM account.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub email: String,
+    pub role: Role,
+    /// The MDM session token, once signed in.
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    SiteAdmin,
+    Admin,
+    Helpdesk,
+    EndUser,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        Some(match text {
+            "site administrator" => Role::SiteAdmin,
+            "administrator" => Role::Admin,
+            "helpdesk user" => Role::Helpdesk,
+            "end user" => Role::EndUser,
+            _ => return None,
+        })
+    }
+
+    /// The role's name in the driver protocol.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Role::SiteAdmin => "site-admin",
+            Role::Admin => "admin",
+            Role::Helpdesk => "helpdesk",
+            Role::EndUser => "end-user",
+        }
+    }
+}
+
+/// A device of the scenario, as the MDM and the person holding it know it.
+#[derive(Debug)]
+pub struct Handset {
+    pub dut: Box<dyn DeviceUnderTest>,
+    /// The MDM's id for it (driver protocol).
+    pub mdm_id: String,
+    /// The AMAPI resource name.
+    pub amapi_name: String,
+    pub owner: String,
+    pub ownership: Ownership,
+    /// The device lock passcode the person knows.
+    pub device_passcode: Option<Passcode>,
+    /// The passcode before the last reset (device lock or work challenge).
+    pub old_passcode: Option<Passcode>,
+    /// The passcode set by the last reset, once the scenario knows it.
+    pub new_passcode: Option<Passcode>,
+    /// The last action the scenario started on it, by kind.
+    pub last_action: BTreeMap<&'static str, String>,
+}
+
+/// One scenario's world.
+#[derive(Default, cucumber::World)]
+pub struct LockstepWorld {
+    pub config: Option<Arc<RunConfig>>,
+    pub secrets: Secrets,
+    pub rng: Option<Rng>,
+    pub vendor: String,
+    pub stack: Option<Stack>,
+    pub people: BTreeMap<String, Person>,
+    pub handsets: BTreeMap<String, Handset>,
+    /// A work-profile passcode policy for the next enrollments.
+    pub policy: Option<serde_json::Value>,
+    /// The MDM's last answer to an action request.
+    pub last: Option<Reply>,
+    /// The last direct AMAPI command's final operation.
+    pub amapi_result: Option<serde_json::Value>,
+}
+
+impl fmt::Debug for LockstepWorld {
+    // The derived form would print passcodes; this one prints none.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockstepWorld")
+            .field("vendor", &self.vendor)
+            .field("people", &self.people.keys().collect::<Vec<_>>())
+            .field("devices", &self.handsets.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A step that did not hold. Its message is redacted when it is made.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+pub type StepResult = Result<(), Failure>;
+
+impl LockstepWorld {
+    /// Set the scenario up: its vendor from its tags, its seed, its stack.
+    pub async fn start(
+        &mut self,
+        config: Arc<RunConfig>,
+        secrets: Secrets,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+    ) {
+        // A scenario's own vendor tag wins over its feature's.
+        let tags: Vec<&String> = scenario.tags.iter().chain(&feature.tags).collect();
+        self.vendor = tags
+            .iter()
+            .find(|t| VENDORS.contains(&t.as_str()))
+            .map(|t| t.to_string())
+            .or_else(|| config.vendor.clone())
+            .unwrap_or_else(|| "miradore".into());
+        let name = format!("{}::{}::{}", feature.name, scenario.name, scenario.position.line);
+        self.rng = Some(Rng::for_scenario(config.seed, &name));
+        self.secrets = secrets;
+        match Stack::start(&config, &self.vendor, self.secrets.clone()).await {
+            Ok(stack) => self.stack = Some(stack),
+            // A before-hook failure fails the scenario with this message.
+            Err(e) => panic!("could not start the scenario's stack: {e}"),
+        }
+        self.config = Some(config);
+    }
+
+    /// Tear the scenario's stack down.
+    pub async fn stop(&mut self) {
+        if let Some(stack) = self.stack.take() {
+            stack.stop().await;
+        }
+    }
+
+    /// A failure message, with every known passcode masked.
+    pub fn fail(&self, message: impl AsRef<str>) -> Failure {
+        Failure(self.secrets.redact(message.as_ref()))
+    }
+
+    pub fn stack(&self) -> Result<&Stack, Failure> {
+        self.stack.as_ref().ok_or_else(|| self.fail("the scenario's stack is not running"))
+    }
+
+    pub fn person(&self, name: &str) -> Result<&Person, Failure> {
+        self.people.get(name).ok_or_else(|| {
+            self.fail(format!(
+                "nobody called {name} in this scenario; add a step such as `Given {name} is a site administrator`"
+            ))
+        })
+    }
+
+    pub fn handset(&self, alias: &str) -> Result<&Handset, Failure> {
+        self.handsets
+            .get(alias)
+            .ok_or_else(|| self.fail(format!("no device \"{alias}\" in this scenario; enroll it first")))
+    }
+
+    pub fn handset_mut(&mut self, alias: &str) -> Result<&mut Handset, Failure> {
+        if !self.handsets.contains_key(alias) {
+            return Err(self.fail(format!("no device \"{alias}\" in this scenario; enroll it first")));
+        }
+        Ok(self.handsets.get_mut(alias).expect("checked above"))
+    }
+
+    /// Draw a passcode of the given shape and remember it as a secret.
+    pub fn make_passcode(&mut self, shape: crate::passcodes::Shape) -> Passcode {
+        let rng = self.rng.get_or_insert_with(|| Rng::new(1));
+        let p = shape.generate(rng);
+        self.secrets.register(&p);
+        Passcode::new(p)
+    }
+
+    /// Remember a passcode learnt from the MDM (mail, device page, portal).
+    pub fn learn(&self, passcode: &str) -> Passcode {
+        self.secrets.register(passcode);
+        Passcode::new(passcode)
+    }
+}
+
+/// The account the harness itself observes with (action log, device pages),
+/// created with every stack so observation never depends on a scenario's cast.
+pub const OBSERVER: &str = "lockstep-observer";
+
+impl LockstepWorld {
+    /// `name`'s MDM session, signing in if there is none.
+    pub async fn session(&mut self, name: &str) -> Result<String, Failure> {
+        if let Some(token) = self.person(name)?.session.clone() {
+            return Ok(token);
+        }
+        let email = self.person(name)?.email.clone();
+        let token =
+            self.stack()?.sign_in(&email).await.map_err(|e| self.fail(format!("{name} cannot sign in: {e}")))?;
+        if let Some(p) = self.people.get_mut(name) {
+            p.session = Some(token.clone());
+        }
+        Ok(token)
+    }
+
+    /// End `name`'s session, if any.
+    pub async fn sign_out(&mut self, name: &str) -> Result<(), Failure> {
+        if let Some(token) = self.person(name)?.session.clone() {
+            self.stack()?.sign_out(&token).await.map_err(|e| self.fail(e.to_string()))?;
+        }
+        if let Some(p) = self.people.get_mut(name) {
+            p.session = None;
+        }
+        Ok(())
+    }
+
+    /// A site administrator's session the harness uses to look things up.
+    pub async fn observer(&self) -> Result<String, Failure> {
+        Ok(self.stack()?.observer_session().to_owned())
+    }
+
+    /// Remember the action an MDM answer started, if it started one.
+    pub fn record_action(
+        &mut self,
+        alias: &str,
+        kind: &'static str,
+        reply: &Reply,
+        new: Option<Passcode>,
+    ) -> Result<(), Failure> {
+        let action = reply.str("/action_id").map(str::to_owned);
+        let h = self.handset_mut(alias)?;
+        if let Some(action) = action {
+            h.last_action.insert(kind, action);
+            if kind == "reset" {
+                h.old_passcode = h.device_passcode.clone();
+                h.new_passcode = new;
+            }
+        }
+        Ok(())
+    }
+
+    /// The latest reset passcode on the device page of `alias`, as `name`
+    /// sees it: `Ok(Some)` shown, `Ok(None)` not shown, `Err` refused.
+    pub async fn latest_passcode_as(
+        &mut self,
+        name: &str,
+        alias: &str,
+    ) -> Result<Result<Option<String>, Reply>, Failure> {
+        let token = self.session(name).await?;
+        let id = self.handset(alias)?.mdm_id.clone();
+        let reply = self
+            .stack()?
+            .mdm()
+            .get(&format!("/devices/{id}/security"), Some(&token))
+            .await
+            .map_err(|e| self.fail(e.to_string()))?;
+        if !reply.ok() {
+            return Ok(Err(reply));
+        }
+        Ok(Ok(reply.str("/latest_reset_passcode").map(str::to_owned)))
+    }
+
+    /// The passcode the last reset of `alias` set: known already (chosen by
+    /// an administrator or the portal), or read from the device page as the
+    /// observer once the reset has set it.
+    pub async fn learn_new_passcode(&mut self, alias: &str) -> Result<Passcode, Failure> {
+        if let Some(p) = self.handset(alias)?.new_passcode.clone() {
+            return Ok(p);
+        }
+        let token = self.observer().await?;
+        let id = self.handset(alias)?.mdm_id.clone();
+        let mdm = self.stack()?.mdm().clone();
+        let shown =
+            crate::steps::eventually(self, &format!("the device page of \"{alias}\" to show the new passcode"), || {
+                let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
+                async move {
+                    let reply = mdm
+                        .get(&format!("/devices/{id}/security"), Some(&token))
+                        .await
+                        .map_err(|e| Failure(e.to_string()))?;
+                    if !reply.ok() {
+                        return Err(Failure(format!("the MDM refused the observer the device page: {}", reply.status)));
+                    }
+                    Ok(reply.str("/latest_reset_passcode").map(str::to_owned))
+                }
+            })
+            .await?;
+        let p = self.learn(&shown);
+        self.handset_mut(alias)?.new_passcode = Some(p.clone());
+        Ok(p)
+    }
+}
+
+impl LockstepWorld {
+    /// Wait until every action this scenario started on `alias` has done
+    /// what it can: settled (completed, failed, expired, cancelled), or sent
+    /// and waiting in the device's queue (offline, or not booted).
+    pub async fn settle(&self, alias: &str) -> Result<(), Failure> {
+        let h = self.handset(alias)?;
+        if h.last_action.is_empty() {
+            return Ok(());
+        }
+        let actions: Vec<String> = h.last_action.values().cloned().collect();
+        let (device, token) = (h.amapi_name.clone(), self.observer().await?);
+        let stack = self.stack()?;
+        let mdm = stack.mdm().clone();
+        let mock = stack.mock().clone();
+        crate::steps::eventually(self, &format!("the actions on \"{alias}\" to settle"), || {
+            let (mdm, token, actions, mock, device) =
+                (mdm.clone(), token.clone(), actions.clone(), mock.clone(), device.clone());
+            async move {
+                let queued = mock.device_view(&device).map(|v| v.pending_commands > 0).unwrap_or(false);
+                for id in &actions {
+                    let reply =
+                        mdm.get(&format!("/actions/{id}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
+                    match reply.str("/status").unwrap_or_default() {
+                        "completed" | "failed" | "expired" | "cancelled" => {}
+                        "sent" if queued => {}
+                        _ => return Ok(None),
+                    }
+                }
+                Ok(Some(()))
+            }
+        })
+        .await
+    }
+}
