@@ -142,7 +142,10 @@ impl Mdm {
 
     /// The operation AMAPI made for this action's command, if it has one.
     async fn find_issued(&self, action: &Action, device: &str) -> Result<Option<Value>, AmapiError> {
-        let Some(first) = action.first_attempt_at.as_deref().and_then(parse_ts) else {
+        // Re-read: the attempt was recorded after `action` was loaded.
+        let stored = self.store.action(&action.id).ok().flatten();
+        let first_attempt = stored.as_ref().and_then(|a| a.first_attempt_at.as_deref()).and_then(parse_ts);
+        let Some(first) = first_attempt else {
             // Never attempted: nothing can be out there.
             return Ok(None);
         };
