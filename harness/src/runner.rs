@@ -100,6 +100,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let secrets = Secrets::default();
     let config = Arc::new(config);
     let (input, wanted) = input_of(&config.paths);
+    let wanted: Vec<PathBuf> = wanted.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect();
     let base = std::env::current_dir().unwrap_or_default();
     let recorder = Recorder::new(secrets.clone(), &base, config.show_progress);
     let record = recorder.record();
@@ -136,11 +137,12 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let filter_base = base.clone();
     cucumber
         .filter_run(input, move |feature, rule, scenario| {
-            let path = feature.path.clone().unwrap_or_default();
-            let path = path.strip_prefix(&filter_base).map(Path::to_path_buf).unwrap_or(path);
-            if !wanted.iter().any(|w| path.starts_with(w) || path == *w) {
+            let full = feature.path.clone().unwrap_or_default();
+            let canonical = full.canonicalize().unwrap_or_else(|_| full.clone());
+            if !wanted.iter().any(|w| canonical.starts_with(w)) {
                 return false;
             }
+            let path = full.strip_prefix(&filter_base).map(Path::to_path_buf).unwrap_or(full);
             let tags: Vec<String> = feature
                 .tags
                 .iter()
