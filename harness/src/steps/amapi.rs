@@ -5,7 +5,9 @@
 use super::StepDoc;
 use crate::passcodes::Shape;
 use crate::world::{LockstepWorld, StepResult};
-use cucumber::{then, when};
+use amapi_mock::faults::{ErrorFault, FaultRule, NotificationAction, NotificationFault};
+use amapi_mock::FaultPlan;
+use cucumber::{given, then, when};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -21,6 +23,16 @@ pub const VOCABULARY: &[StepDoc] = &[
         example: "Then the AMAPI command fails with INVALID_VALUE",
     },
     StepDoc { keyword: "When", pattern: "<n> minutes pass", example: "When 6 minutes pass" },
+    StepDoc {
+        keyword: "Given",
+        pattern: "AMAPI answers the next [<n>] command(s) with <429|500|503>",
+        example: "Given AMAPI answers the next command with 429",
+    },
+    StepDoc {
+        keyword: "Given",
+        pattern: "AMAPI loses the next <COMMAND|ENROLLMENT|STATUS_REPORT> notification",
+        example: "Given AMAPI loses the next COMMAND notification",
+    },
 ];
 
 pub fn anchor() {}
@@ -62,4 +74,35 @@ async fn command_result(w: &mut LockstepWorld, verdict: String, code: String) ->
 #[when(regex = r"^(\d+) minutes? pass(?:es)?$")]
 async fn minutes_pass(w: &mut LockstepWorld, minutes: u64) -> StepResult {
     w.stack()?.advance(Duration::from_secs(60 * minutes)).await.map_err(|e| w.fail(e.to_string()))
+}
+
+#[given(regex = r"^AMAPI answers the next (?:(\d+) )?commands? with (\d{3})$")]
+async fn command_fault(w: &mut LockstepWorld, count: String, status: u16) -> StepResult {
+    let count = count.parse().unwrap_or(1);
+    let plan = FaultPlan {
+        seed: 0,
+        rules: vec![FaultRule {
+            route: "enterprises.devices.issueCommand".into(),
+            method: Some("POST".into()),
+            latency: None,
+            error: Some(ErrorFault { status, probability: None, count: Some(count), message: None }),
+        }],
+        notifications: Vec::new(),
+    };
+    w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
+}
+
+#[given(regex = r"^AMAPI loses the next (COMMAND|ENROLLMENT|STATUS_REPORT) notification$")]
+async fn notification_fault(w: &mut LockstepWorld, kind: String) -> StepResult {
+    let plan = FaultPlan {
+        seed: 0,
+        rules: Vec::new(),
+        notifications: vec![NotificationFault {
+            notification_type: Some(kind),
+            action: NotificationAction::Drop,
+            probability: None,
+            count: Some(1),
+        }],
+    };
+    w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
 }
