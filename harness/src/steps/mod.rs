@@ -67,3 +67,42 @@ where
         pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cucumber::gherkin::{LineCol, Span, Step, StepType};
+    use cucumber::World as _;
+
+    /// Every example `lockstep steps` prints is a step the suite understands,
+    /// matched by exactly one definition.
+    #[test]
+    fn every_documented_example_matches_one_definition() {
+        link();
+        let collection = LockstepWorld::collection();
+        for (group, docs) in vocabulary() {
+            for doc in docs {
+                let (keyword, value) = doc.example.split_once(' ').expect("keyword and text");
+                let ty = match keyword {
+                    "Given" => StepType::Given,
+                    "When" => StepType::When,
+                    _ => StepType::Then,
+                };
+                let step = Step {
+                    keyword: keyword.to_owned(),
+                    ty,
+                    value: value.to_owned(),
+                    docstring: None,
+                    table: None,
+                    span: Span { start: 0, end: 0 },
+                    position: LineCol { line: 0, col: 0 },
+                };
+                match collection.find(&step) {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("{group}: the example `{}` matches no step definition", doc.example),
+                    Err(e) => panic!("{group}: the example `{}` is ambiguous: {e}", doc.example),
+                }
+            }
+        }
+    }
+}
