@@ -96,7 +96,7 @@ async fn kill_during_a_wave_of_resets_loses_nothing_and_sends_each_command_once(
     }
     // Slow answers keep commands in flight when the process dies.
     let plan: FaultPlan = serde_json::from_value(json!({"rules": [{"route": "enterprises.devices.issueCommand",
-        "latency": {"distribution": "uniform", "minMs": 5, "maxMs": 60}}]}))
+        "latency": {"distribution": "uniform", "minMs": 100, "maxMs": 300}}]}))
     .unwrap();
     mock.set_fault_plan(plan).unwrap();
 
@@ -113,6 +113,10 @@ async fn kill_during_a_wave_of_resets_loses_nothing_and_sends_each_command_once(
     tokio::time::sleep(Duration::from_millis(40)).await;
     mdm.kill().unwrap(); // SIGKILL
     mdm.wait().unwrap();
+    let store = reference_mdm::store::Store::open(&db).unwrap();
+    let in_flight = store.unfinished_actions().unwrap().len();
+    eprintln!("killed with {in_flight} of {} actions unfinished", acknowledged.len());
+    drop(store);
 
     let mut mdm = spawn_mdm(&amapi.base_url, &addr, &db);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
