@@ -52,7 +52,7 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     if let Some(latency) = decision.latency {
         tokio::time::sleep(latency).await;
     }
-    let time = mock.now().rfc3339();
+    let time = mock.now();
     let (status, body, pretty) = match (decision.error, &resolved) {
         (Some(fault), _) => (fault.status, fault.to_body(), true),
         (None, Err(e)) => (e.status, e.to_body(), true),
@@ -114,6 +114,7 @@ fn execute(
     let token = bearer(headers);
     let now = mock.now_pair();
     let mut world = mock.world();
+    world.prepare_outbox();
     if let Some(e) = call.enterprise() {
         enterprises::authorize(&world, e, token)?;
     }

@@ -7,7 +7,7 @@
 use crate::clock::{parse_duration, Timestamp};
 use crate::errors::ApiError;
 use crate::operations::{Operation, Outcome};
-use crate::world::{device_name, DeviceRecord, Event, Now, OperationRef, World};
+use crate::world::{device_name, DeviceRecord, Now, OperationRef, Outbox, World};
 use android_sim::{Agent, AgentCommand, BootState, CommandErrorCode, CommandOutcome, Passcode, ResetFlags};
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -205,7 +205,7 @@ pub(crate) fn issue(
 
 /// Hand the device's queued commands to its agent, in order, until one has
 /// to wait.
-pub(crate) fn deliver(enterprise: &str, d: &mut DeviceRecord, now: Now, outbox: &mut Vec<Event>) {
+pub(crate) fn deliver(enterprise: &str, d: &mut DeviceRecord, now: Now, outbox: &mut Outbox) {
     while let Some(&id) = d.queue.front() {
         let Some(op) = d.operations.get(&id).filter(|o| o.is_pending()) else {
             d.queue.pop_front();

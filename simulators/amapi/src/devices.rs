@@ -6,7 +6,7 @@
 use crate::errors::ApiError;
 use crate::policies::{self, Policy};
 use crate::wire::{self, Query};
-use crate::world::{device_name, DeviceRecord, DeviceState, Enterprise, Event, NotificationType, Now, World};
+use crate::world::{device_name, DeviceRecord, DeviceState, Enterprise, NotificationType, Now, Outbox, World};
 use android_sim::{AmapiOwnership, BootState, CredentialHolder, Encryption, PasswordQuality};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -144,10 +144,9 @@ fn sync(policies: &BTreeMap<String, Policy>, d: &mut DeviceRecord, now: Now) -> 
 }
 
 /// The device sends a status report (a STATUS_REPORT notification).
-pub(crate) fn report_status(enterprise: &str, d: &mut DeviceRecord, now: Now, outbox: &mut Vec<Event>) {
+pub(crate) fn report_status(enterprise: &str, d: &mut DeviceRecord, now: Now, outbox: &mut Outbox) {
     d.last_status_report_time = now.at;
-    let data = render(enterprise, d, None);
-    World::notify(outbox, enterprise, NotificationType::StatusReport, data);
+    outbox.push(enterprise, NotificationType::StatusReport, || render(enterprise, d, None));
 }
 
 /// When a device event sends a status report.
@@ -323,7 +322,6 @@ pub(crate) fn delete(world: &mut World, enterprise: &str, device: &str, q: &mut 
     let e = enterprises.get_mut(enterprise).ok_or_else(|| ApiError::not_found(format!("enterprises/{enterprise}")))?;
     let d = e.devices.remove(device).ok_or_else(|| ApiError::not_found(device_name(enterprise, device)))?;
     e.tombstones.insert(d.id.clone());
-    let data = render(enterprise, &d, Some("DELETED"));
-    World::notify(outbox, enterprise, NotificationType::StatusReport, data);
+    outbox.push(enterprise, NotificationType::StatusReport, || render(enterprise, &d, Some("DELETED")));
     Ok(json!({}))
 }

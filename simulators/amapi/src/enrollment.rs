@@ -334,8 +334,7 @@ pub(crate) fn register(world: &mut World, r: &Registration, now: Now) -> Result<
     // The device applies its policy straight away if it is online.
     crate::devices::device_event(world, &enterprise, &device_id, now, crate::devices::Report::Never);
     if let Some(d) = world.enterprises.get(&enterprise).and_then(|e| e.devices.get(&device_id)) {
-        let data = crate::devices::render(&enterprise, d, None);
-        World::notify(&mut world.outbox, &enterprise, NotificationType::Enrollment, data);
+        world.outbox.push(&enterprise, NotificationType::Enrollment, || crate::devices::render(&enterprise, d, None));
     }
     Ok(name)
 }

@@ -224,6 +224,7 @@ impl Mock {
     fn mutate<R>(&self, f: impl FnOnce(&mut World, Now) -> R) -> R {
         let now = self.now_pair();
         let mut world = self.world();
+        world.prepare_outbox();
         commands::expire_due(&mut world, now);
         let out = f(&mut world, now);
         let outgoing = world.drain_notifications();

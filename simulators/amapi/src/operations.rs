@@ -10,7 +10,7 @@ use crate::clock::{format_duration, Timestamp};
 use crate::commands::CommandType;
 use crate::errors::{ApiError, Code};
 use crate::wire::{self, Query};
-use crate::world::{device_name, DeviceRecord, Enterprise, Event, NotificationType, World};
+use crate::world::{device_name, DeviceRecord, Enterprise, NotificationType, Outbox, World};
 use android_sim::{CommandErrorCode, Passcode};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -176,13 +176,13 @@ pub(crate) fn cancel(world: &mut World, enterprise: &str, device: &str, op: &str
 }
 
 /// Record how an operation ended and queue its COMMAND notification.
-pub(crate) fn finish(enterprise: &str, d: &mut DeviceRecord, id: i64, outcome: Outcome, outbox: &mut Vec<Event>) {
+pub(crate) fn finish(enterprise: &str, d: &mut DeviceRecord, id: i64, outcome: Outcome, outbox: &mut Outbox) {
     let name = device_name(enterprise, &d.id);
     if let Some(o) = d.operations.get_mut(&id) {
         o.outcome = outcome;
         o.new_password = None;
-        let data = o.render(&name);
+        outbox.push(enterprise, NotificationType::Command, || o.render(&name));
+        outbox.ended((o.deadline().as_unix_millis(), id));
         d.queue.retain(|q| *q != id);
-        World::notify(outbox, enterprise, NotificationType::Command, data);
     }
 }

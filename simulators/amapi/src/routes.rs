@@ -9,6 +9,7 @@ use crate::schema;
 use crate::wire::percent_decode;
 use http::Method;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// One AMAPI call, with its path ids decoded.
@@ -159,13 +160,13 @@ pub(crate) fn resolve(method: &Method, path: &str) -> Result<Call, ApiError> {
 
 /// The query parameters a method declares (its non-path parameters).
 pub(crate) fn query_parameters(id: &str) -> &'static [&'static str] {
-    QUERY_PARAMETERS.iter().find(|(m, _)| *m == id).map_or(&[], |(_, p)| p.as_slice())
+    QUERY_PARAMETERS.get(id).map_or(&[], Vec::as_slice)
 }
 
-static QUERY_PARAMETERS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+static QUERY_PARAMETERS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
     let mut out = Vec::new();
     collect_parameters(schema::discovery(), &mut out);
-    out
+    out.into_iter().collect()
 });
 
 fn collect_parameters(node: &'static Value, out: &mut Vec<(&'static str, Vec<&'static str>)>) {

@@ -230,7 +230,32 @@ pub(crate) struct World {
     /// Pending operations by (deadline, id). Entries of operations that have
     /// finished meanwhile are skipped when they come up.
     pub deadlines: BTreeMap<(i64, i64), OperationRef>,
-    pub outbox: Vec<Event>,
+    pub outbox: Outbox,
+}
+
+/// Events waiting to be published, and which (enterprise, type) pairs
+/// anyone publishes at all, so that nothing is rendered for nobody.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    events: Vec<Event>,
+    wanted: Vec<(String, NotificationType)>,
+    /// Deadline-index keys of operations that ended, to forget.
+    ended: Vec<(i64, i64)>,
+}
+
+impl Outbox {
+    /// Record an event for `enterprise`; `data` is rendered only if the
+    /// enterprise publishes `kind`.
+    pub fn push(&mut self, enterprise: &str, kind: NotificationType, data: impl FnOnce() -> Value) {
+        if self.wanted.iter().any(|(e, k)| *k == kind && e == enterprise) {
+            self.events.push(Event { enterprise: enterprise.to_owned(), kind, data: data() });
+        }
+    }
+
+    /// An operation with this deadline-index key has ended.
+    pub fn ended(&mut self, key: (i64, i64)) {
+        self.ended.push(key);
+    }
 }
 
 impl World {
@@ -241,21 +266,33 @@ impl World {
             rng: SplitMix64::new(seed),
             last_operation_id: 0,
             deadlines: BTreeMap::new(),
-            outbox: Vec::new(),
+            outbox: Outbox::default(),
         }
     }
 
-    /// Record an event for `enterprise`.
-    pub fn notify(outbox: &mut Vec<Event>, enterprise: &str, kind: NotificationType, data: Value) {
-        outbox.push(Event { enterprise: enterprise.to_owned(), kind, data });
+    /// Note which notifications enterprises publish now; call before
+    /// changing state.
+    pub fn prepare_outbox(&mut self) {
+        let kinds = [NotificationType::Enrollment, NotificationType::StatusReport, NotificationType::Command];
+        self.outbox.wanted.clear();
+        for e in self.enterprises.values() {
+            for kind in kinds {
+                if e.notification(kind, Value::Null).is_some() {
+                    self.outbox.wanted.push((e.id.clone(), kind));
+                }
+            }
+        }
     }
 
     /// The recorded events that their enterprise publishes, in order.
     pub fn drain_notifications(&mut self) -> Vec<Outgoing> {
-        if self.outbox.is_empty() {
+        for key in std::mem::take(&mut self.outbox.ended) {
+            self.deadlines.remove(&key);
+        }
+        if self.outbox.events.is_empty() {
             return Vec::new();
         }
-        let events = std::mem::take(&mut self.outbox);
+        let events = std::mem::take(&mut self.outbox.events);
         events
             .into_iter()
             .filter_map(|ev| self.enterprises.get(&ev.enterprise).and_then(|e| e.notification(ev.kind, ev.data)))
