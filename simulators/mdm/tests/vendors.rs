@@ -353,3 +353,47 @@ async fn iru_defect_ignores_the_policy_and_the_device_refuses_instead() {
     assert_eq!(a["status"], "failed", "{a}");
     assert!(a["reason"].as_str().unwrap().contains("refused the new passcode"), "{a}");
 }
+
+// ----- AMAPI behaviour every profile relies on ---------------------------
+
+#[tokio::test]
+async fn a_command_to_an_offline_device_expires_on_the_shared_clock() {
+    let stack = Stack::start("miradore", &[]).await;
+    let admin = admin_and_user(&stack).await;
+    let id = stack.enroll(&admin, Enroll::new(Ownership::FullyManaged, "google-pixel-8", USER)).await;
+    stack.mock().set_online(&stack.device_name(&id), false).unwrap();
+    let (_, v) = stack.post(&admin, &format!("/devices/{id}/lock"), json!({})).await;
+    let action_id = v["action_id"].as_str().unwrap();
+    // Wait until AMAPI has it, then let ten minutes pass.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while stack.get(&admin, &format!("/actions/{action_id}")).await.1["status"] != "sent" {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stack.post(&admin, "/clock:advance", json!({"seconds": 601})).await;
+    let a = stack.finished(&admin, action_id).await;
+    assert_eq!(a["status"], "expired", "{a}");
+    assert!(a["reason"].as_str().unwrap().contains("offline"));
+}
+
+#[tokio::test]
+async fn after_a_429_one_command_and_with_the_defect_two() {
+    for (defects, expected) in [(vec![], 1), (vec![Defect::DuplicateCommandAfter429], 2)] {
+        let stack = Stack::start("miradore", &defects).await;
+        let admin = admin_and_user(&stack).await;
+        let id = stack.enroll(&admin, Enroll::new(Ownership::FullyManaged, "google-pixel-8", USER)).await;
+        let plan = serde_json::from_value(json!({"rules": [{"route": "enterprises.devices.issueCommand",
+            "error": {"status": 429, "count": 1}}]}))
+        .unwrap();
+        stack.mock().set_fault_plan(plan).unwrap();
+        let (_, v) = stack.post(&admin, &format!("/devices/{id}/lock"), json!({})).await;
+        assert_eq!(stack.finished(&admin, v["action_id"].as_str().unwrap()).await["status"], "completed");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while stack.commands_issued().len() < expected {
+            assert!(tokio::time::Instant::now() < deadline);
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(stack.commands_issued().len(), expected, "{defects:?}");
+    }
+}

@@ -103,8 +103,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             .await
             .map_err(|e| ApiError::invalid(format!("Cannot read the request body: {e}")))?;
         let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
-        serde_json::from_slice(text)
-            .map(Body)
-            .map_err(|e| ApiError::invalid(format!("The request body is not valid: {e}")))
+        serde_json::from_slice(text).map(Body).map_err(|e| {
+            ApiError::invalid(format!("The request body is not valid: {}", without_values(&e.to_string())))
+        })
+    }
+}
+
+/// serde's message without the values it quotes (a mistyped passcode must
+/// not come back in an error): quoted text goes, unless it is a field name
+/// in backticks.
+fn without_values(message: &str) -> String {
+    let mut out = String::new();
+    let mut quoted: Option<char> = None;
+    let mut inner = String::new();
+    for c in message.chars() {
+        match quoted {
+            None if c == '"' || c == '`' => {
+                quoted = Some(c);
+                inner.clear();
+            }
+            None => out.push(c),
+            Some(q) if c == q => {
+                let is_name = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+                out.push(q);
+                out.push_str(if is_name && q == '`' { &inner } else { "..." });
+                out.push(q);
+                quoted = None;
+            }
+            Some(_) => inner.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn body_errors_keep_field_names_and_drop_values() {
+        let e = serde_json::from_str::<crate::reset::ResetRequest>(r#"{"new_passcode": 48151623}"#).unwrap_err();
+        let m = super::without_values(&e.to_string());
+        assert!(!m.contains("48151623"), "{m}");
+        let e = serde_json::from_str::<crate::reset::ResetRequest>(r#"{"new_pass": "x"}"#).unwrap_err();
+        let m = super::without_values(&e.to_string());
+        assert!(m.contains("`new_pass`"), "{m}");
     }
 }
