@@ -28,10 +28,7 @@ fn message(to: &[&str], subject: &str, body: &str) -> Message {
 async fn lettre_message_is_captured_with_envelope_subject_and_body() {
     let sink = MailSink::start().await.unwrap();
     let body = "Hello,\n.a line that starts with a dot\n..two dots\nThe end.\n";
-    transport(&sink)
-        .send(message(&["admin@example.test", "user@example.test"], "Passcode reset", body))
-        .await
-        .unwrap();
+    transport(&sink).send(message(&["admin@example.test", "user@example.test"], "Passcode reset", body)).await.unwrap();
     let mails = sink.wait_for_count(1, WAIT).await.unwrap();
     let m = &mails[0];
     assert_eq!(m.from, "mdm@example.test");
