@@ -160,7 +160,8 @@ fn next_operation_id(world: &mut World, at: Timestamp) -> i64 {
 }
 
 /// issueCommand: create the operation, try to deliver it at once, and
-/// answer with the operation as it was created.
+/// answer with the operation as it was created. Our choice: a DISABLED
+/// device still receives commands (AMAPI does not say otherwise).
 ///
 /// Our choice: the answer is the operation before delivery (no `done`),
 /// as a real device acknowledges only later; a `get` right after shows the

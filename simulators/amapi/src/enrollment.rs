@@ -137,6 +137,7 @@ pub(crate) fn create(
     Ok(rendered)
 }
 
+/// Our choice: an expired token can still be read until it is deleted.
 pub(crate) fn get(e: &Enterprise, id: &str) -> Result<Value, ApiError> {
     e.tokens
         .get(id)
@@ -326,6 +327,7 @@ pub(crate) fn register(world: &mut World, r: &Registration, now: Now) -> Result<
     let Some(e) = world.enterprises.get_mut(&enterprise) else {
         return Err(ApiError::not_found(format!("enterprises/{enterprise}")));
     };
+    // Our choice: a one-time token is used up (and gone) after one enrollment.
     if token.one_time_only {
         e.tokens.remove(&token.id);
     }

@@ -139,6 +139,9 @@ pub(crate) fn delete(world: &mut World, id: &str) -> Result<Value, ApiError> {
 
 /// May a caller holding `bearer` act on enterprise `id`?
 ///
+/// Our choice: bearer tokens stand in for OAuth; the mock checks them only
+/// for enterprises that have one.
+///
 /// An enterprise without a bearer token is open to everyone. One with a
 /// token wants it: none gives 401 UNAUTHENTICATED, a token no enterprise
 /// owns gives 401, another enterprise's token gives 403 PERMISSION_DENIED

@@ -96,6 +96,9 @@ impl Call {
     }
 }
 
+/// Our choice: an unknown path, or a known path with the wrong HTTP
+/// method, is 404 NOT_FOUND in the JSON envelope (Google's front end
+/// answers such requests with an HTML 404 page).
 fn not_found() -> ApiError {
     ApiError::new(Code::NotFound, "The requested URL was not found on this server.")
 }
@@ -213,6 +216,8 @@ fn collect(node: &'static Value, out: &mut Vec<(String, Vec<String>, &'static st
 }
 
 /// A discovery method the mock does not emulate, if the path is one.
+///
+/// Our choice: those answer 501 UNIMPLEMENTED, naming the method.
 fn not_emulated(method: &str, raw: &[&str]) -> Option<Call> {
     METHODS.iter().find_map(|(http, template, id)| {
         if http != method || template.len() != raw.len() {

@@ -110,7 +110,10 @@ impl Query {
     }
 
     /// `pageSize`: absent or 0 gives `default`; above `max` is coerced to
-    /// `max` (documented for devices.list; our choice for the other lists).
+    /// `max` (documented for devices.list and enrollmentTokens.list).
+    ///
+    /// Our choice: the other lists (enterprises, policies, operations) use
+    /// the same 10 and 100.
     pub fn take_page_size(&mut self, default: usize, max: usize) -> Result<usize, ApiError> {
         match self.take("pageSize") {
             None => Ok(default),
