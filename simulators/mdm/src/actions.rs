@@ -314,6 +314,10 @@ impl Mdm {
             }
         }
         for d in pending_devices {
+            // A device whose commands are being sent right now needs no second sender.
+            if self.device_lock(&d).try_lock().is_err() {
+                continue;
+            }
             let mdm = Arc::clone(self);
             tokio::spawn(async move { mdm.dispatch_device(&d).await });
         }
@@ -321,6 +325,7 @@ impl Mdm {
 
     /// Send the mail waiting in the outbox.
     pub(crate) async fn flush_mail(&self) {
+        let _one_flush = self.mail_flush.lock().await;
         self.mailer
             .flush(&self.store, |entry| {
                 let action = self.store.action(&entry.action_id).ok()??;

@@ -40,6 +40,8 @@ pub struct Mdm {
     pub(crate) poll_interval: Duration,
     device_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) mail_wake: tokio::sync::Notify,
+    /// One outbox flush at a time, so no mail goes out twice.
+    pub(crate) mail_flush: tokio::sync::Mutex<()>,
 }
 
 impl Mdm {
@@ -79,6 +81,7 @@ impl Mdm {
             poll_interval: config.poll_interval,
             device_locks: Mutex::new(HashMap::new()),
             mail_wake: tokio::sync::Notify::new(),
+            mail_flush: tokio::sync::Mutex::new(()),
         }))
     }
 
