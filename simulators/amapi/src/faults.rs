@@ -7,6 +7,7 @@
 //! request answered 429 or 5xx by a fault has changed nothing, so a client
 //! that retries never issues a command twice.
 
+use crate::clock::Timestamp;
 use crate::errors::{ApiError, Code};
 use crate::world::{NotificationType, SplitMix64};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,26 @@ pub struct FaultPlan {
     pub rules: Vec<FaultRule>,
     #[serde(default)]
     pub notifications: Vec<NotificationFault>,
+    /// AMAPI's documented project quota, off unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+}
+
+/// "1,000 queries per 100 seconds per project": once a window's queries
+/// are spent, every request is 429 RESOURCE_EXHAUSTED until the window,
+/// which starts at its first query, is over. Windows run on the mock's
+/// clock, so advancing a virtual clock refills the quota.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Quota {
+    pub queries_per_window: u32,
+    /// Default 100 (AMAPI's).
+    #[serde(default = "hundred")]
+    pub window_seconds: u64,
+}
+
+fn hundred() -> u64 {
+    100
 }
 
 /// Faults for the requests of one route.
@@ -136,6 +157,9 @@ pub struct PlanError {
 impl FaultPlan {
     pub fn check(&self) -> Result<(), PlanError> {
         let err = |field: String, problem: &str| Err(PlanError { field, problem: problem.to_owned() });
+        if self.quota.as_ref().is_some_and(|q| q.queries_per_window == 0 || q.window_seconds == 0) {
+            return err("quota".into(), "queriesPerWindow and windowSeconds must be positive");
+        }
         for (i, r) in self.rules.iter().enumerate() {
             if let Some(e) = &r.error {
                 if !(400..=599).contains(&e.status) {
@@ -193,6 +217,8 @@ pub(crate) struct Faults {
     remaining: Vec<Option<u32>>,
     notification_rngs: Vec<SplitMix64>,
     notification_remaining: Vec<Option<u32>>,
+    /// The current quota window's start and the queries spent in it.
+    window: Option<(Timestamp, u32)>,
 }
 
 fn stream(seed: u64, index: usize, salt: u64) -> SplitMix64 {
@@ -222,7 +248,7 @@ impl Faults {
         let remaining = plan.rules.iter().map(|r| r.error.as_ref().and_then(|e| e.count)).collect();
         let notification_rngs = (0..plan.notifications.len()).map(|i| stream(plan.seed, i, 0x5EED)).collect();
         let notification_remaining = plan.notifications.iter().map(|n| n.count).collect();
-        Faults { plan, rngs, remaining, notification_rngs, notification_remaining }
+        Faults { plan, rngs, remaining, notification_rngs, notification_remaining, window: None }
     }
 
     pub fn plan(&self) -> &FaultPlan {
@@ -230,12 +256,30 @@ impl Faults {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.plan.rules.is_empty() && self.plan.notifications.is_empty()
+        self.plan.rules.is_empty() && self.plan.notifications.is_empty() && self.plan.quota.is_none()
     }
 
-    /// Decide for a request to `route` with `method`.
-    pub fn decide(&mut self, route: &str, method: &str) -> Decision {
+    /// Spend one query of the quota; false when none is left.
+    fn spend_quota(&mut self, now: Timestamp) -> bool {
+        let Some(q) = &self.plan.quota else { return true };
+        let window = Duration::from_secs(q.window_seconds);
+        let (start, used) = match self.window {
+            Some((start, used)) if now < start.plus(window) => (start, used),
+            _ => (now, 0),
+        };
+        let ok = used < q.queries_per_window;
+        self.window = Some((start, used.saturating_add(1)));
+        ok
+    }
+
+    /// Decide for a request to `route` with `method` arriving at `now`.
+    pub fn decide(&mut self, route: &str, method: &str, now: Timestamp) -> Decision {
         let mut decision = Decision::default();
+        if !self.spend_quota(now) {
+            decision.error =
+                Some(ApiError::new(Code::ResourceExhausted, default_message(429)).with_reason("RATE_LIMIT_EXCEEDED"));
+            decision.label = Some("quota".to_owned());
+        }
         for (i, rule) in self.plan.rules.iter().enumerate() {
             // The discovery id, with or without its `androidmanagement.` prefix.
             let route_matches = rule.route == "*"
@@ -307,6 +351,18 @@ fn default_message(status: u16) -> &'static str {
 mod tests {
     use super::*;
 
+    const T0: Timestamp = crate::clock::DEFAULT_VIRTUAL_START;
+
+    #[test]
+    fn the_quota_refills_with_the_next_window() {
+        let mut f = Faults::new(plan(r#"{"quota":{"queriesPerWindow":2}}"#));
+        let status = |f: &mut Faults, t: Timestamp| f.decide("x", "GET", t).error.map(|e| e.status);
+        assert_eq!(status(&mut f, T0), None);
+        assert_eq!(status(&mut f, T0.plus(Duration::from_secs(1))), None);
+        assert_eq!(status(&mut f, T0.plus(Duration::from_secs(99))), Some(429));
+        assert_eq!(status(&mut f, T0.plus(Duration::from_secs(100))), None, "a new window");
+    }
+
     fn plan(json: &str) -> FaultPlan {
         let p: FaultPlan = serde_json::from_str(json).unwrap();
         p.check().unwrap();
@@ -319,9 +375,9 @@ mod tests {
             r#"{"rules":[{"route":"enterprises.devices.issueCommand","error":{"status":503,"count":2}}]}"#,
         ));
         let statuses: Vec<_> =
-            (0..4).map(|_| f.decide("enterprises.devices.issueCommand", "POST").error.map(|e| e.status)).collect();
+            (0..4).map(|_| f.decide("enterprises.devices.issueCommand", "POST", T0).error.map(|e| e.status)).collect();
         assert_eq!(statuses, [Some(503), Some(503), None, None]);
-        assert!(f.decide("enterprises.devices.get", "GET").error.is_none());
+        assert!(f.decide("enterprises.devices.get", "GET", T0).error.is_none());
     }
 
     #[test]
@@ -332,7 +388,7 @@ mod tests {
             let mut f = Faults::new(plan(text));
             (0..50)
                 .map(|_| {
-                    let d = f.decide("x", "GET");
+                    let d = f.decide("x", "GET", T0);
                     (d.latency, d.error.is_some())
                 })
                 .collect::<Vec<_>>()

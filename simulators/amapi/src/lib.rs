@@ -192,7 +192,7 @@ impl Mock {
         if f.is_empty() {
             return faults::Decision::default();
         }
-        f.decide(route, method)
+        f.decide(route, method, self.now())
     }
 
     pub(crate) fn record(&self, record: journal::Record) {
@@ -336,7 +336,8 @@ impl Mock {
 
     /// Act on the simulated device itself (what a person with the phone in
     /// hand does: enter a passcode, restart it...). Afterwards the device
-    /// syncs and runs the commands it can now run.
+    /// syncs and runs the commands it can now run. `f` runs under the
+    /// mock's state lock: it must not call the mock.
     pub fn with_device<R>(&self, device: &str, f: impl FnOnce(&mut Device, SimTime) -> R) -> Result<R, ApiError> {
         let (e, d) = split_device_name(device)?;
         self.mutate(|w, now| {

@@ -78,3 +78,38 @@ async fn a_broken_fleet_names_file_line_and_field() {
     assert!(err.contains("no-such-phone"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn on_a_real_clock_commands_expire_by_themselves() {
+    use amapi_mock::{serve_mock, Clock, MockConfig};
+    let (mock, token) = common::mock_with(
+        MockConfig { clock: Clock::real(), profiles: common::profiles(), ..Default::default() },
+        None,
+    );
+    let name = common::enroll(&mock, &token, "d1", "test-pixel-8", android_sim::Ownership::FullyManaged, None);
+    mock.set_online(&name, false).unwrap();
+    let running = serve_mock(mock.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (status, op) = common::call(&mock, "POST", &common::device_path("d1"), None).await;
+    assert_eq!(status, 404, "GET-only path with POST: {op}");
+    let (status, op) = common::call(
+        &mock,
+        "POST",
+        &format!("{}:issueCommand", common::device_path("d1")),
+        Some(serde_json::json!({"type": "LOCK", "duration": "0.050s"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(op["metadata"]["duration"], "0.050s");
+    // No request comes in: the background sweeper must expire it.
+    let mut expired = None;
+    for _ in 0..1000 {
+        expired = mock.published_messages().into_iter().find(|m| m.notification_type == "COMMAND");
+        if expired.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let expired = expired.expect("the command expired without any request");
+    assert_eq!(expired.data["error"]["code"], 4);
+    running.shutdown().await.unwrap();
+}

@@ -605,3 +605,26 @@ async fn a_full_disk_device_runs_commands_only_after_its_boot_password() {
     assert_eq!(get_op(&mock, &reboot).await["metadata"]["errorCode"], "API_LEVEL", "REBOOT needs Android 7.0");
     assert_journal_valid(&mock);
 }
+
+#[tokio::test]
+async fn the_project_quota_refills_when_the_clock_moves_on() {
+    let (mock, token) = mock();
+    enroll(&mock, &token, "d1", PIXEL, Ownership::FullyManaged, None);
+    mock.set_fault_plan(serde_json::from_value(json!({"quota": {"queriesPerWindow": 3}})).unwrap()).unwrap();
+    let statuses: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..4 {
+            v.push(call(&mock, "GET", &device_path("d1"), None).await.0);
+        }
+        v
+    };
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    let (s, body) =
+        call(&mock, "POST", &format!("{}:issueCommand", device_path("d1")), Some(json!({"type": "LOCK"}))).await;
+    assert_eq!((s, body["error"]["status"].as_str()), (429, Some("RESOURCE_EXHAUSTED")));
+    mock.advance_clock(Duration::from_secs(100)).unwrap();
+    assert_eq!(call(&mock, "GET", &device_path("d1"), None).await.0, 200);
+    let (_, ops) = call(&mock, "GET", &format!("{}/operations", device_path("d1")), None).await;
+    assert_eq!(ops, json!({}), "the refused issueCommand left nothing behind");
+    assert_journal_valid(&mock);
+}
