@@ -8,6 +8,7 @@ use crate::errors::{ApiError, Code};
 use crate::journal::{redacted_body, Record};
 use crate::routes::{self, Call};
 use crate::wire::{self, Query};
+use crate::world::{Now, World};
 use crate::{commands, devices, enrollment, enterprises, operations, policies, Mock};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -119,65 +120,78 @@ fn execute(
         enterprises::authorize(&world, e, token)?;
     }
     commands::expire_due(&mut world, now);
-    let result = match call {
-        Call::EnterprisesCreate => {
-            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
-            enterprises::create(&mut world, body, &mut q)
-        }
-        Call::EnterprisesList => enterprises::list(&world, &mut q, token),
-        Call::EnterprisesGet { e } => enterprises::get(&world, e),
-        Call::EnterprisesPatch { e } => {
-            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
-            let mask = q.take("updateMask");
-            enterprises::patch(&mut world, e, body, mask)
-        }
-        Call::EnterprisesDelete { e } => enterprises::delete(&mut world, e),
-        Call::DevicesList { e } => devices::list(enterprise(&world, e)?, &mut q),
-        Call::DevicesGet { e, d } => devices::get(enterprise(&world, e)?, d),
-        Call::DevicesPatch { e, d } => {
-            let body = wire::parse_body(body, "Device", "device")?;
-            let mask = q.take("updateMask");
-            devices::patch(&mut world, e, d, body, mask, now)
-        }
-        Call::DevicesDelete { e, d } => devices::delete(&mut world, e, d, &mut q),
-        Call::DevicesIssueCommand { e, d } => {
-            enterprise(&world, e)?;
-            let body = wire::parse_body(body, "Command", "command")?;
-            commands::issue(&mut world, e, d, body, now)
-        }
-        Call::OperationsList { e, d } => operations::list(enterprise(&world, e)?, d, &mut q),
-        Call::OperationsGet { e, d, o } => operations::get(enterprise(&world, e)?, d, o),
-        Call::OperationsCancel { e, d, o } => {
-            enterprise(&world, e)?;
-            wire::parse_body(body, "Empty", "body")?;
-            operations::cancel(&mut world, e, d, o)
-        }
-        Call::PoliciesList { e } => policies::list(enterprise(&world, e)?, &mut q),
-        Call::PoliciesGet { e, p } => policies::get(enterprise(&world, e)?, p),
-        Call::PoliciesPatch { e, p } => {
-            let body = wire::parse_body(body, "Policy", "policy")?;
-            let mask = q.take("updateMask");
-            let out = policies::patch(enterprise_mut(&mut world, e)?, p, body, mask)?;
-            devices::policy_changed(&mut world, e, p, now);
-            Ok(out)
-        }
-        Call::PoliciesDelete { e, p } => policies::delete(enterprise_mut(&mut world, e)?, p),
-        Call::TokensCreate { e } => {
-            let body = wire::parse_body(body, "EnrollmentToken", "enrollment_token")?;
-            enrollment::create(&mut world, e, body, now)
-        }
-        Call::TokensList { e } => enrollment::list(enterprise(&world, e)?, &mut q, now),
-        Call::TokensGet { e, t } => enrollment::get(enterprise(&world, e)?, t),
-        Call::TokensDelete { e, t } => enrollment::delete(enterprise_mut(&mut world, e)?, t),
-        Call::NotEmulated { id, .. } => Err(ApiError::unimplemented(id)),
-    };
+    let result = dispatch(&mut world, call, &mut q, token, body, now);
     let outgoing = world.drain_notifications();
     drop(world);
     mock.publish(outgoing);
     Ok((result?, q.pretty))
 }
 
-fn enterprise<'w>(world: &'w crate::world::World, id: &str) -> Result<&'w crate::world::Enterprise, ApiError> {
+/// Run a call on the state (already authorized). Errors here leave the
+/// state as it was: every check comes before the first change.
+fn dispatch(
+    world: &mut World,
+    call: &Call,
+    q: &mut Query,
+    token: Option<&str>,
+    body: &Bytes,
+    now: Now,
+) -> Result<Value, ApiError> {
+    match call {
+        Call::EnterprisesCreate => {
+            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            enterprises::create(world, body, q)
+        }
+        Call::EnterprisesList => enterprises::list(world, q, token),
+        Call::EnterprisesGet { e } => enterprises::get(world, e),
+        Call::EnterprisesPatch { e } => {
+            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            let mask = q.take("updateMask");
+            enterprises::patch(world, e, body, mask)
+        }
+        Call::EnterprisesDelete { e } => enterprises::delete(world, e),
+        Call::DevicesList { e } => devices::list(enterprise(world, e)?, q),
+        Call::DevicesGet { e, d } => devices::get(enterprise(world, e)?, d),
+        Call::DevicesPatch { e, d } => {
+            let body = wire::parse_body(body, "Device", "device")?;
+            let mask = q.take("updateMask");
+            devices::patch(world, e, d, body, mask, now)
+        }
+        Call::DevicesDelete { e, d } => devices::delete(world, e, d, q),
+        Call::DevicesIssueCommand { e, d } => {
+            enterprise(world, e)?;
+            let body = wire::parse_body(body, "Command", "command")?;
+            commands::issue(world, e, d, body, now)
+        }
+        Call::OperationsList { e, d } => operations::list(enterprise(world, e)?, d, q),
+        Call::OperationsGet { e, d, o } => operations::get(enterprise(world, e)?, d, o),
+        Call::OperationsCancel { e, d, o } => {
+            enterprise(world, e)?;
+            wire::parse_body(body, "Empty", "body")?;
+            operations::cancel(world, e, d, o)
+        }
+        Call::PoliciesList { e } => policies::list(enterprise(world, e)?, q),
+        Call::PoliciesGet { e, p } => policies::get(enterprise(world, e)?, p),
+        Call::PoliciesPatch { e, p } => {
+            let body = wire::parse_body(body, "Policy", "policy")?;
+            let mask = q.take("updateMask");
+            let out = policies::patch(enterprise_mut(world, e)?, p, body, mask)?;
+            devices::policy_changed(world, e, p, now);
+            Ok(out)
+        }
+        Call::PoliciesDelete { e, p } => policies::delete(enterprise_mut(world, e)?, p),
+        Call::TokensCreate { e } => {
+            let body = wire::parse_body(body, "EnrollmentToken", "enrollment_token")?;
+            enrollment::create(world, e, body, now)
+        }
+        Call::TokensList { e } => enrollment::list(enterprise(world, e)?, q, now),
+        Call::TokensGet { e, t } => enrollment::get(enterprise(world, e)?, t),
+        Call::TokensDelete { e, t } => enrollment::delete(enterprise_mut(world, e)?, t),
+        Call::NotEmulated { id, .. } => Err(ApiError::unimplemented(id)),
+    }
+}
+
+fn enterprise<'w>(world: &'w World, id: &str) -> Result<&'w crate::world::Enterprise, ApiError> {
     world.enterprises.get(id).ok_or_else(|| ApiError::not_found(format!("enterprises/{id}")))
 }
 
