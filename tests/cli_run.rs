@@ -38,7 +38,8 @@ fn an_unknown_step_fails_the_run() {
 
 #[test]
 fn a_feature_that_does_not_parse_names_file_and_line() {
-    let (_d, out) = run_on("Feature: probe\n  Scenario: fine\n    Given Alice is a site administrator\n  Scenarioo broken\n", &[]);
+    let (_d, out) =
+        run_on("Feature: probe\n  Scenario: fine\n    Given Alice is a site administrator\n  Scenarioo broken\n", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let t = text(&out);
     let named = regex::Regex::new(r"probe\.feature:\d+:\d+: this feature file does not parse").unwrap();
@@ -47,7 +48,8 @@ fn a_feature_that_does_not_parse_names_file_and_line() {
 
 #[test]
 fn a_passing_probe_exits_zero_and_writes_reports() {
-    let (dir, out) = run_on("Feature: probe\n  Scenario: people\n    Given Alice is a site administrator\n", &["--seed", "7"]);
+    let (dir, out) =
+        run_on("Feature: probe\n  Scenario: people\n    Given Alice is a site administrator\n", &["--seed", "7"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("seed 7"));
     for f in ["junit.xml", "cucumber.json", "summary.md"] {

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod device;
 pub mod fixtures;
+pub mod logging;
 pub mod passcodes;
 pub mod redact;
 pub mod report;

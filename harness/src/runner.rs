@@ -98,6 +98,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         std::fs::File::create(&json_path).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
 
     let secrets = Secrets::default();
+    // A no-op when the caller installed its own subscriber (the leak test does).
+    let logging = crate::logging::to_report_dir(&config.report_dir, secrets.clone());
     let config = Arc::new(config);
     let (input, wanted) = input_of(&config.paths);
     let wanted: Vec<PathBuf> = wanted.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect();
@@ -172,6 +174,9 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let reports = write_reports(&config, &record, &catalogue, &secrets)?;
     let mut all = vec![json_path];
     all.extend(reports);
+    if logging {
+        all.push(config.report_dir.join("lockstep.log"));
+    }
     Ok(RunResult { record, reports: all, secrets })
 }
 

@@ -80,14 +80,13 @@ async fn minutes_pass(w: &mut LockstepWorld, minutes: u64) -> StepResult {
 async fn command_fault(w: &mut LockstepWorld, count: String, status: u16) -> StepResult {
     let count = count.parse().unwrap_or(1);
     let plan = FaultPlan {
-        seed: 0,
         rules: vec![FaultRule {
             route: "enterprises.devices.issueCommand".into(),
             method: Some("POST".into()),
             latency: None,
             error: Some(ErrorFault { status, probability: None, count: Some(count), message: None }),
         }],
-        notifications: Vec::new(),
+        ..Default::default()
     };
     w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
 }
@@ -95,14 +94,13 @@ async fn command_fault(w: &mut LockstepWorld, count: String, status: u16) -> Ste
 #[given(regex = r"^AMAPI loses the next (COMMAND|ENROLLMENT|STATUS_REPORT) notification$")]
 async fn notification_fault(w: &mut LockstepWorld, kind: String) -> StepResult {
     let plan = FaultPlan {
-        seed: 0,
-        rules: Vec::new(),
         notifications: vec![NotificationFault {
             notification_type: Some(kind),
             action: NotificationAction::Drop,
             probability: None,
             count: Some(1),
         }],
+        ..Default::default()
     };
     w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
 }
