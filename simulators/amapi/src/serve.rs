@@ -1,0 +1,165 @@
+//! Serving a mock on a socket: [`serve`] builds a mock from a
+//! [`ServeConfig`] (clock, seed, device profiles, fleet file), binds, and
+//! serves in the background; [`serve_mock`] serves a mock built by hand.
+//! With a real clock, a background task expires due commands even when no
+//! request comes in.
+
+use crate::{Clock, Error, Fleet, Mock, MockConfig, PushRetry, Timestamp};
+use android_sim::DeviceProfile;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which clock a served mock runs on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClockChoice {
+    /// Starts at the given instant and moves only when advanced.
+    Virtual(Timestamp),
+    /// Wall time.
+    Real,
+}
+
+/// How to start a mock on a socket.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Default 127.0.0.1:0 (an ephemeral port).
+    pub addr: SocketAddr,
+    /// A fleet file (fixtures/fleets/*.toml) to enroll at start.
+    pub fleet: Option<PathBuf>,
+    /// Device profiles; default: the `devices` directory beside the fleet
+    /// file's directory (fixtures/fleets/x.toml -> fixtures/devices).
+    pub profiles_dir: Option<PathBuf>,
+    pub seed: u64,
+    /// Default: real. A standalone server is driven by clients in real
+    /// time; the embedded harness asks for a virtual clock.
+    pub clock: ClockChoice,
+    pub journal_capacity: usize,
+    pub push_retry: PushRetry,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fleet: None,
+            profiles_dir: None,
+            seed: 0,
+            clock: ClockChoice::Real,
+            journal_capacity: 10_000,
+            push_retry: PushRetry::default(),
+        }
+    }
+}
+
+/// A mock serving on a socket.
+#[derive(Debug)]
+pub struct RunningMock {
+    /// `http://127.0.0.1:PORT/`: what a client's base URL is set to.
+    pub base_url: String,
+    pub addr: SocketAddr,
+    /// The enrolled fleet's device names.
+    pub devices: Vec<String>,
+    mock: Mock,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningMock {
+    pub fn mock(&self) -> &Mock {
+        &self.mock
+    }
+
+    /// Stop serving and wait for the server to finish.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.sweeper.take() {
+            s.abort();
+        }
+        match (&mut self.server).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Serve until the server stops (it stops only on error or shutdown).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        match (&mut self.server).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Bind, enroll the fleet (if any), and serve in the background.
+pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
+    let fleet = config.fleet.as_deref().map(Fleet::load).transpose()?;
+    let profiles_dir = config.profiles_dir.clone().or_else(|| {
+        let dir = config.fleet.as_deref()?.parent()?;
+        Some(dir.join("..").join("devices"))
+    });
+    let clock = match config.clock {
+        ClockChoice::Virtual(start) => Clock::virtual_at(start),
+        ClockChoice::Real => Clock::real(),
+    };
+    let profiles = match &profiles_dir {
+        Some(dir) => DeviceProfile::load_dir(dir)?,
+        None => Vec::new(),
+    };
+    let mock = Mock::new(MockConfig {
+        seed: config.seed,
+        clock,
+        profiles,
+        journal_capacity: config.journal_capacity,
+        message_log_capacity: 10_000,
+        push_retry: config.push_retry,
+    });
+    let devices = match &fleet {
+        Some(f) => mock.enroll_fleet(f)?,
+        None => Vec::new(),
+    };
+    let mut running = serve_mock(mock, config.addr).await?;
+    running.devices = devices;
+    Ok(running)
+}
+
+/// Serve an already built mock on `addr` (e.g. one a test set up in
+/// process). With a real clock, a background task expires due commands.
+pub async fn serve_mock(mock: Mock, addr: SocketAddr) -> Result<RunningMock, Error> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
+    let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = mock.router();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    let sweeper = (!mock.clock().is_virtual()).then(|| {
+        let weak = Arc::downgrade(&mock.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                match weak.upgrade() {
+                    Some(inner) => Mock { inner }.sweep(),
+                    None => return,
+                }
+            }
+        })
+    });
+    Ok(RunningMock {
+        base_url: format!("http://{local}/"),
+        addr: local,
+        devices: Vec::new(),
+        mock,
+        shutdown: Some(tx),
+        server,
+        sweeper,
+    })
+}
