@@ -23,6 +23,10 @@
 //! count = 2               # default 1
 //! id = "pixel-8-fm"       # optional: device ids `pixel-8-fm` (count 1) or `pixel-8-fm-1`, `-2`...
 //! online = true           # default true
+//!
+//! [[push_subscriptions]]   # optional: push the enterprise's topic somewhere
+//! name = "projects/p/subscriptions/mdm"
+//! push_endpoint = "http://127.0.0.1:8080/pubsub"
 //! ```
 //!
 //! Our choice: the fleet's devices enroll with tokens the loader creates
@@ -31,7 +35,7 @@
 
 use crate::errors::Error;
 use crate::schema::{self, Mode};
-use crate::{EnterpriseSetup, Mock, Registration};
+use crate::{EnterpriseSetup, Mock, PushSubscription, Registration};
 use android_sim::{Ownership, Passcode};
 use serde::Deserialize;
 use serde_json::Value;
@@ -83,6 +87,14 @@ pub struct FleetEnterprise {
     pub notification_types: Option<Vec<String>>,
 }
 
+/// A push subscription to the enterprise's topic.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSubscription {
+    pub name: String,
+    pub push_endpoint: String,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FleetDevice {
@@ -109,6 +121,8 @@ pub struct Fleet {
     pub policies: BTreeMap<String, toml::Table>,
     #[serde(default)]
     pub devices: Vec<FleetDevice>,
+    #[serde(default)]
+    pub push_subscriptions: Vec<FleetSubscription>,
 }
 
 impl fmt::Debug for Fleet {
@@ -119,6 +133,7 @@ impl fmt::Debug for Fleet {
             .field("enterprise", &self.enterprise)
             .field("policies", &self.policies)
             .field("devices", &self.devices)
+            .field("push_subscriptions", &self.push_subscriptions)
             .finish()
     }
 }
@@ -150,6 +165,13 @@ impl Fleet {
                 let field = format!("policies.{id}.{}", v.field);
                 return Err(error(fleet.line_of(&v.field), Some(field), v.description));
             }
+        }
+        if !fleet.push_subscriptions.is_empty() && fleet.enterprise.pubsub_topic.is_none() {
+            return Err(error(
+                fleet.line_of("push_endpoint"),
+                Some("enterprise.pubsub_topic".into()),
+                "push_subscriptions need the enterprise's pubsub_topic".into(),
+            ));
         }
         for (i, d) in fleet.devices.iter().enumerate() {
             let policy = d.policy.as_deref().unwrap_or("default");
@@ -233,6 +255,16 @@ pub(crate) fn enroll(mock: &Mock, fleet: &Fleet) -> Result<Vec<String>, Error> {
         )),
         problem: err.message,
     })?;
+    for (i, s) in fleet.push_subscriptions.iter().enumerate() {
+        let topic = e.pubsub_topic.clone().unwrap_or_default();
+        mock.subscribe(PushSubscription { name: s.name.clone(), topic, push_endpoint: s.push_endpoint.clone() })
+            .map_err(|err| FleetError {
+                path: fleet.path.clone(),
+                line: fleet.line_of_value("push_endpoint", &s.push_endpoint),
+                field: Some(format!("push_subscriptions[{i}].push_endpoint")),
+                problem: err.message,
+            })?;
+    }
     for (id, table) in &fleet.policies {
         let json = serde_json::to_value(table).unwrap_or(Value::Null);
         mock.put_policy(&e.id, id, json).map_err(|err| FleetError {

@@ -113,3 +113,51 @@ async fn on_a_real_clock_commands_expire_by_themselves() {
     assert_eq!(expired.data["error"]["code"], 4);
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_fleet_can_push_its_notifications() {
+    use axum::routing::post;
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/pubsub",
+        post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(v);
+                http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/pubsub", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = std::env::temp_dir().join(format!("amapi-push-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("push.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[enterprise]\nid = \"LC00push\"\npubsub_topic = \"projects/p/topics/t\"\n\n[policies.default]\n\n\
+             [[devices]]\nprofile = \"google-pixel-8\"\nownership = \"work-profile-personal\"\ncount = 2\n\n\
+             [[push_subscriptions]]\nname = \"projects/p/subscriptions/mdm\"\npush_endpoint = \"{endpoint}\"\n"
+        ),
+    )
+    .unwrap();
+    let running =
+        serve(ServeConfig { fleet: Some(path), profiles_dir: Some(fixtures().join("devices")), ..Default::default() })
+            .await
+            .unwrap();
+    for _ in 0..500 {
+        if got.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|e| e["message"]["attributes"]["notificationType"] == "ENROLLMENT"));
+    running.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
