@@ -46,12 +46,13 @@ Feature: Self-service passcode reset in the company portal
     Then the portal asks Erin to sign in again
     And nothing has been sent to "phone"
 
-  @INT-6
+  @INT-6 @virtual-time
   Scenario: The portal confirms once the user has set a new passcode
     Given a "google-pixel-8" device "phone" enrolled fully-managed for Erin with a 6-digit passcode
     When Erin signs out and signs in again
     And Erin confirms the passcode reset of "phone" in the portal
     And the new passcode unlocks "phone"
+    And 2 minutes pass
     And the user of "phone" sets a new 6-digit passcode in Settings
     Then Erin gets a portal notification that the passcode of "phone" was changed
 

@@ -142,11 +142,12 @@ pub(super) async fn create_enrollment(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Role::is_admin, "enroll devices")?;
     let personal_usage = match e.ownership.as_str() {
-        "fully-managed" => "PERSONAL_USAGE_DISALLOWED",
+        // Our choice: a legacy device-admin enrollment is company-owned.
+        "fully-managed" | "legacy-device-admin" => "PERSONAL_USAGE_DISALLOWED",
         "dedicated" => "PERSONAL_USAGE_DISALLOWED_USERLESS",
         "work-profile-personal" | "work-profile-company-owned" => "PERSONAL_USAGE_ALLOWED",
         _ => return Err(ApiError::invalid(
-            "`ownership` must be one of: fully-managed, dedicated, work-profile-personal, work-profile-company-owned.",
+            "`ownership` must be one of: fully-managed, dedicated, work-profile-personal, work-profile-company-owned, legacy-device-admin.",
         )),
     };
     let n = mdm.store.meta("policy_seq")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
