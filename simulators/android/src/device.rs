@@ -124,6 +124,9 @@ pub struct Device {
     separate_work_challenge: bool,
     do_not_ask_credentials_on_boot: bool,
     policies: Vec<PasswordPolicy>,
+    /// How many times any credential was set, changed or cleared: what an
+    /// agent watching for "the user changed their passcode" would see.
+    credential_changes: u32,
 }
 
 /// The profile does not support the requested ownership mode.
@@ -159,6 +162,7 @@ impl Device {
             separate_work_challenge: false,
             do_not_ask_credentials_on_boot: false,
             policies: Vec::new(),
+            credential_changes: 0,
         })
     }
 
@@ -237,6 +241,11 @@ impl Device {
 
     pub fn failed_attempts(&self, holder: CredentialHolder) -> u16 {
         self.effective(holder).map_or(0, |u| u.keyguard.failed_attempts())
+    }
+
+    /// How many times a credential was set, changed or cleared on this device.
+    pub fn credential_changes(&self) -> u32 {
+        self.credential_changes
     }
 
     pub fn do_not_ask_credentials_on_boot(&self) -> bool {
@@ -614,6 +623,7 @@ impl Device {
         let auto_confirm = self.profile.keyguard.pin_auto_confirm;
         let refresh = self.profile.keyguard.pin_length_refresh;
         let salt = self.salt_for(holder);
+        self.credential_changes = self.credential_changes.wrapping_add(1);
         if holder == CredentialHolder::WorkProfile {
             self.separate_work_challenge = kind.is_some() && platform::reset_separates_work_challenge(holder);
         }
