@@ -29,6 +29,16 @@ pub enum Command {
     Steps,
     /// Print each requirement with the scenarios that check it.
     Coverage(CoverageArgs),
+    /// The AMAPI mock on its own.
+    Amapi {
+        #[command(subcommand)]
+        command: AmapiCommand,
+    },
+    /// The reference MDM on its own.
+    Mdm {
+        #[command(subcommand)]
+        command: MdmCommand,
+    },
     /// List the simulated device profiles: API level, Android version,
     /// encryption, ownership modes and firmware quirks.
     Devices(DevicesArgs),
@@ -109,4 +119,59 @@ pub struct CoverageArgs {
     /// Feature files or directories (default: features/).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AmapiCommand {
+    /// Serve the Android Management API mock with a simulated fleet behind it
+    /// until interrupted; prints the base URL to point a client at.
+    Serve(AmapiServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AmapiServeArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub addr: std::net::SocketAddr,
+    /// A fleet file (fixtures/fleets/*.toml) to enroll at start.
+    #[arg(long, value_name = "FILE")]
+    pub fleet: Option<PathBuf>,
+    /// Seed for ids and fault draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Run on a virtual clock moved only through the control API (default: wall time).
+    #[arg(long)]
+    pub virtual_clock: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MdmCommand {
+    /// Serve the reference MDM (driver protocol, portal, Pub/Sub push endpoint)
+    /// against an AMAPI base URL until interrupted.
+    Serve(MdmServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MdmServeArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub addr: std::net::SocketAddr,
+    /// AMAPI's base URL, e.g. the one `lockstep amapi serve` printed.
+    #[arg(long, value_name = "URL")]
+    pub amapi: String,
+    /// The vendor profile: miradore, intune or iru (fixtures/vendors/NAME.toml).
+    #[arg(long, default_value = "miradore", value_name = "NAME")]
+    pub vendor: String,
+    /// The enterprise to manage (`enterprises/ID` or `ID`); default: the first AMAPI lists, or a new one.
+    #[arg(long, value_name = "NAME")]
+    pub enterprise: Option<String>,
+    /// SQLite database file (default: in memory).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// SMTP server for passcode mail (default: no mail).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
+    /// Switch on a defect (negative control; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub defect: Vec<String>,
 }

@@ -1,7 +1,7 @@
 //! The `lockstep` command.
 
 use clap::Parser;
-use lockstep::cli::{Cli, Command};
+use lockstep::cli::{AmapiCommand, Cli, Command, MdmCommand};
 use lockstep::{commands, fixtures, EXIT_CONFIG};
 use std::process::ExitCode;
 
@@ -19,16 +19,9 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_CONFIG)
             }
         },
-        Command::Run(args) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return ExitCode::from(EXIT_CONFIG);
-                }
-            };
-            ExitCode::from(runtime.block_on(commands::run::execute(&args, fixtures)))
-        }
+        Command::Run(args) => block_on(commands::run::execute(&args, fixtures)),
+        Command::Amapi { command: AmapiCommand::Serve(args) } => block_on(commands::serve::amapi(&args, &fixtures)),
+        Command::Mdm { command: MdmCommand::Serve(args) } => block_on(commands::serve::mdm(&args, &fixtures)),
         Command::Steps => {
             print!("{}", commands::steps::render());
             ExitCode::SUCCESS
@@ -52,6 +45,17 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_CONFIG)
                 }
             }
+        }
+    }
+}
+
+/// Run an async command to completion on a multi-threaded runtime.
+fn block_on(command: impl std::future::Future<Output = u8>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => ExitCode::from(rt.block_on(command)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::from(EXIT_CONFIG)
         }
     }
 }

@@ -61,7 +61,7 @@ fn selected(config: &RunConfig, tags_expr: Option<&TagOperation>, tags: &[String
     match &config.vendor {
         Some(v) => {
             let vendor_tags: Vec<&String> = tags.iter().filter(|t| VENDORS.contains(&t.as_str())).collect();
-            vendor_tags.is_empty() || vendor_tags.iter().any(|t| *t == v)
+            vendor_tags.is_empty() || vendor_tags.contains(&v)
         }
         None => true,
     }

@@ -3,4 +3,5 @@
 pub mod coverage;
 pub mod devices;
 pub mod run;
+pub mod serve;
 pub mod steps;

@@ -1,0 +1,70 @@
+//! `lockstep amapi serve` and `lockstep mdm serve`: the simulators on their
+//! own, for anyone to point a client at, until Ctrl-C.
+
+use crate::cli::{AmapiServeArgs, MdmServeArgs};
+use std::path::Path;
+
+/// Serve the AMAPI mock. Exit code 0 on Ctrl-C, 2 when it cannot start.
+pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
+    let config = amapi_mock::ServeConfig {
+        addr: args.addr,
+        fleet: args.fleet.clone(),
+        profiles_dir: Some(fixtures.join("devices")),
+        seed: args.seed,
+        clock: if args.virtual_clock {
+            amapi_mock::ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START)
+        } else {
+            amapi_mock::ClockChoice::Real
+        },
+        ..Default::default()
+    };
+    let running = match amapi_mock::serve(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    };
+    println!("AMAPI mock listening on {}", running.base_url);
+    println!("  point a client's base URL there (requests go to {}v1/...)", running.base_url);
+    println!("  control surface: {}{}", running.base_url.trim_end_matches('/'), amapi_mock::CONTROL_PREFIX);
+    println!("  {} simulated devices enrolled", running.devices.len());
+    let _ = tokio::signal::ctrl_c().await;
+    let _ = running.shutdown().await;
+    0
+}
+
+/// Serve the reference MDM. Exit code 0 on Ctrl-C, 2 when it cannot start.
+pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
+    let mut config = reference_mdm::ServeConfig::new(args.amapi.trim_end_matches('/'));
+    config.addr = args.addr;
+    config.enterprise = args.enterprise.clone();
+    let vendor_file = fixtures.join("vendors").join(format!("{}.toml", args.vendor));
+    config.vendor = if vendor_file.is_file() {
+        reference_mdm::VendorSource::File(vendor_file)
+    } else {
+        reference_mdm::VendorSource::Builtin(args.vendor.clone())
+    };
+    config.db = args.db.clone();
+    config.smtp = args.smtp.clone();
+    match args.defect.iter().map(|d| d.parse::<reference_mdm::Defect>()).collect::<Result<Vec<_>, _>>() {
+        Ok(d) => config.defects = d,
+        Err(e) => {
+            eprintln!("error: --defect: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    }
+    let running = match reference_mdm::serve(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    };
+    println!("reference MDM ({}) listening on {}", args.vendor, running.base_url);
+    println!("  driver protocol: {}/lockstep/v1", running.base_url);
+    println!("  Pub/Sub push endpoint for AMAPI notifications: {}", running.push_endpoint());
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
+    0
+}
