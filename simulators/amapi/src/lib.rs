@@ -347,9 +347,18 @@ impl Mock {
                 .and_then(|x| x.devices.get_mut(d))
                 .ok_or_else(|| ApiError::not_found(device))?;
             let was = record.sim.is_online();
+            let changes_before = record.sim.credential_changes();
             let out = f(&mut record.sim, now.sim);
-            let report =
-                if record.sim.is_online() && !was { devices::Report::Always } else { devices::Report::IfChanged };
+            // Our choice: the agent sends a status report when the person
+            // changes a screen lock, as it does when it comes back online;
+            // AMAPI documents no event for it, and an MDM waiting for the user
+            // to replace a temporary passcode needs one (INT-6).
+            let changed_lock = record.sim.credential_changes() != changes_before;
+            let report = if (record.sim.is_online() && !was) || changed_lock {
+                devices::Report::Always
+            } else {
+                devices::Report::IfChanged
+            };
             devices::device_event(w, e, d, now, report);
             Ok(out)
         })
