@@ -116,7 +116,16 @@ async fn a_failing_endpoint_gets_retries_until_it_acknowledges() {
     enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, None);
     let got = wait_for(&receiver, 1).await;
     assert_eq!(got.len(), 1);
-    let attempts = &mock.published_messages()[0].attempts;
+    // The receiver answers before the mock records that attempt: wait for
+    // the record (bounded), rather than racing it.
+    let mut attempts = mock.published_messages()[0].attempts.clone();
+    for _ in 0..500 {
+        if attempts.iter().any(|a| a.acked) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        attempts = mock.published_messages()[0].attempts.clone();
+    }
     assert_eq!(attempts.len(), 4, "{attempts:?}");
     assert_eq!(attempts.iter().filter(|a| a.status == Some(503)).count(), 3);
     assert!(attempts.last().unwrap().acked);
