@@ -78,7 +78,8 @@ Feature: Remote passcode reset from the administrator console
     Given a "google-pixel-9" device "phone" enrolled fully-managed for Erin with a 8-digit passcode
     And "phone" is offline
     When Alice resets the passcode of "phone"
-    And 11 minutes pass
+    Then the action log shows the reset of "phone" as sent
+    When 11 minutes pass
     Then the action log shows the reset of "phone" as expired
     When "phone" comes back online
     Then "phone" is not locked
