@@ -84,6 +84,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "ADDR")]
     pub amapi_listen: Option<std::net::SocketAddr>,
 
+    /// With an external target: where to receive the MDM's mail (its SMTP server).
+    #[arg(long, value_name = "ADDR")]
+    pub smtp_listen: Option<std::net::SocketAddr>,
+
     /// Seed for every random choice; printed at the start so a run can be replayed.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,

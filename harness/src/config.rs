@@ -24,6 +24,7 @@ pub struct RunConfig {
     pub vendor: Option<String>,
     pub target: Target,
     pub amapi_listen: Option<SocketAddr>,
+    pub smtp_listen: Option<SocketAddr>,
     pub seed: u64,
     pub concurrency: usize,
     pub report_dir: PathBuf,
@@ -85,6 +86,7 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         vendor: args.vendor.clone(),
         target,
         amapi_listen: args.amapi_listen,
+        smtp_listen: args.smtp_listen,
         // A run without --seed takes one from the clock; it is printed so
         // the run can be replayed with --seed.
         seed: args.seed.unwrap_or_else(|| {

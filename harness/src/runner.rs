@@ -6,6 +6,7 @@
 use crate::config::{RunConfig, Target};
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Recorder, RunRecord, ScenarioRecord};
+use crate::stack::SharedTarget;
 use crate::world::LockstepWorld;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
@@ -35,17 +36,22 @@ pub enum RunError {
     Reports { path: PathBuf, source: std::io::Error },
     #[error("requirement catalogue: {0}")]
     Catalogue(#[from] crate::requirements::CatalogueError),
+    #[error("the external target: {0}")]
+    Target(#[from] crate::stack::StackError),
 }
 
 /// Why a scenario will not run against this configuration, if it will not.
-fn skip_reason(config: &RunConfig, tags: &[String]) -> Option<String> {
+fn skip_reason(config: &RunConfig, shared: Option<&SharedTarget>, tags: &[String]) -> Option<String> {
     let has = |t: &str| tags.iter().any(|x| x == t);
-    if let Target::External(url) = &config.target {
+    if let (Target::External(url), Some(shared)) = (&config.target, shared) {
         if has("virtual-time") {
             return Some(format!("needs the virtual clock, which the external MDM at {url} does not share"));
         }
         if has("god-mode") {
-            return Some("needs direct control of the simulated devices (god-mode)".into());
+            return Some("talks to the devices around the MDM (god-mode), which only the embedded stack allows".into());
+        }
+        if let Some(other) = tags.iter().find(|t| VENDORS.contains(&t.as_str()) && **t != shared.vendor) {
+            return Some(format!("checks the `{other}` vendor profile; the MDM at {url} claims `{}`", shared.vendor));
         }
     }
     None
@@ -98,6 +104,14 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         std::fs::File::create(&json_path).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
 
     let secrets = Secrets::default();
+    let shared = match &config.target {
+        Target::External(url) => {
+            let shared = SharedTarget::start(&config, url).await?;
+            println!("{}", shared.instructions());
+            Some(Arc::new(shared))
+        }
+        Target::Embedded => None,
+    };
     // A no-op when the caller installed its own subscriber (the leak test does).
     let logging = crate::logging::to_report_dir(&config.report_dir, secrets.clone());
     let config = Arc::new(config);
@@ -119,11 +133,13 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     }
     let before_config = config.clone();
     let before_secrets = secrets.clone();
+    let before_shared = shared.clone();
     let cucumber = cucumber
         .before(move |feature, _rule, scenario, world| {
             let config = before_config.clone();
             let secrets = before_secrets.clone();
-            async move { world.start(config, secrets, feature, scenario).await }.boxed_local()
+            let shared = before_shared.clone();
+            async move { world.start(config, shared, secrets, feature, scenario).await }.boxed_local()
         })
         .after(|_feature, _rule, _scenario, _finished, world| {
             async move {
@@ -135,6 +151,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         });
 
     let filter_config = config.clone();
+    let filter_shared = shared.clone();
     let filter_skipped = skipped.clone();
     let filter_base = base.clone();
     cucumber
@@ -155,7 +172,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             if !selected(&filter_config, tags_expr.as_ref(), &tags) {
                 return false;
             }
-            match skip_reason(&filter_config, &tags) {
+            match skip_reason(&filter_config, filter_shared.as_deref(), &tags) {
                 None => true,
                 Some(reason) => {
                     filter_skipped
@@ -172,6 +189,9 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     record.seed = config.seed;
     record.scenarios.extend(std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner())));
     let reports = write_reports(&config, &record, &catalogue, &secrets)?;
+    if let Some(shared) = shared.and_then(Arc::into_inner) {
+        let _ = shared.mock.shutdown().await;
+    }
     let mut all = vec![json_path];
     all.extend(reports);
     if logging {

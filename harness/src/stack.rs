@@ -41,26 +41,133 @@ pub enum StackError {
     Other(String),
 }
 
+/// What every scenario of a run against an external MDM shares: one AMAPI
+/// mock (on a real clock, at the address the MDM was configured with) and
+/// one mail sink. Scenarios keep apart through their own people and devices.
+#[derive(Debug)]
+pub struct SharedTarget {
+    pub url: String,
+    pub mock: RunningMock,
+    pub mail: Arc<MailSink>,
+    /// The vendor profile the MDM claims (driver protocol `/about`).
+    pub vendor: String,
+}
+
+impl SharedTarget {
+    /// Serve the mock and the mail sink for an external MDM, and ask it who it is.
+    pub async fn start(config: &RunConfig, url: &str) -> Result<SharedTarget, StackError> {
+        let mock = amapi_mock::serve(amapi_mock::ServeConfig {
+            addr: config.amapi_listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+            profiles_dir: Some(config.fixtures.join("devices")),
+            seed: config.seed,
+            clock: amapi_mock::ClockChoice::Real,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| StackError::Mock(e.to_string()))?;
+        // The MDM may have started before the mock and not been able to set
+        // its topic: set it up as the MDM would have.
+        mock.mock()
+            .create_enterprise(EnterpriseSetup {
+                id: ENTERPRISE_ID.into(),
+                display_name: Some("Lockstep".into()),
+                pubsub_topic: Some(TOPIC.into()),
+                notification_types: ["ENROLLMENT", "STATUS_REPORT", "COMMAND"].map(String::from).to_vec(),
+                ..Default::default()
+            })
+            .map_err(|e| StackError::Mock(e.to_string()))?;
+        mock.mock()
+            .subscribe(PushSubscription {
+                name: "projects/lockstep/subscriptions/mdm".into(),
+                topic: TOPIC.into(),
+                push_endpoint: format!("{url}{}", reference_mdm::PUSH_PATH),
+            })
+            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let mail = match config.smtp_listen {
+            Some(addr) => MailSink::bind(addr).await,
+            None => MailSink::start().await,
+        };
+        let mail = Arc::new(mail.map_err(|e| StackError::Mail(e.to_string()))?);
+        let about = Mdm::new(url).get("/about", None).await?;
+        let vendor = about.str("/vendor").map(str::to_owned).ok_or_else(|| {
+            StackError::Other(format!(
+                "{url}/lockstep/v1/about does not name a vendor profile: {} {}",
+                about.status, about.body
+            ))
+        })?;
+        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor })
+    }
+
+    /// What the person running the suite must configure in their MDM.
+    pub fn instructions(&self) -> String {
+        format!(
+            "Driving the MDM at {url} (vendor profile `{vendor}`). Configure it with:\n  AMAPI base URL   {amapi}\n  enterprise       enterprises/{ENTERPRISE_ID}\n  Pub/Sub topic    {TOPIC} (pushed to {url}{push})\n  SMTP server      {smtp}\n",
+            url = self.url,
+            vendor = self.vendor,
+            amapi = self.mock.base_url,
+            push = reference_mdm::PUSH_PATH,
+            smtp = self.mail.addr()
+        )
+    }
+}
+
 /// One scenario's stack.
 #[derive(Debug)]
 pub struct Stack {
-    mock: RunningMock,
+    mock: Mock,
+    mock_url: String,
+    /// The mock this scenario started (embedded runs), stopped with it.
+    own_mock: Option<RunningMock>,
     mdm_server: Option<reference_mdm::RunningMdm>,
     mdm: Mdm,
-    mail: MailSink,
+    mail: Arc<MailSink>,
     observer: String,
+    /// Makes this scenario's e-mail addresses its own on a shared MDM.
+    nonce: String,
     swaps: BTreeMap<String, String>,
     secrets: Secrets,
 }
 
 impl Stack {
-    /// Start an embedded stack for `vendor`.
-    pub async fn start(config: &RunConfig, vendor: &str, secrets: Secrets) -> Result<Stack, StackError> {
-        if let Target::External(url) = &config.target {
-            return Err(StackError::Other(format!(
-                "external targets ({url}) are not supported by this build yet; use --target embedded"
-            )));
-        }
+    /// Start the stack of one scenario: a fresh embedded one, or a view of
+    /// the shared external target.
+    pub async fn start(
+        config: &RunConfig,
+        shared: Option<&SharedTarget>,
+        vendor: &str,
+        nonce: String,
+        secrets: Secrets,
+    ) -> Result<Stack, StackError> {
+        let mut stack = match (&config.target, shared) {
+            (Target::External(_), Some(shared)) => Stack {
+                mock: shared.mock.mock().clone(),
+                mock_url: shared.mock.base_url.clone(),
+                own_mock: None,
+                mdm_server: None,
+                mdm: Mdm::new(shared.url.clone()),
+                mail: shared.mail.clone(),
+                observer: String::new(),
+                nonce,
+                swaps: config.profile_swaps.iter().cloned().collect(),
+                secrets,
+            },
+            (Target::External(url), None) => {
+                return Err(StackError::Other(format!("the shared set-up for {url} was not started")))
+            }
+            (Target::Embedded, _) => Self::embedded(config, vendor, nonce, secrets).await?,
+        };
+        let observer_email = stack.email(OBSERVER);
+        stack.create_account(&observer_email, OBSERVER, Role::SiteAdmin).await?;
+        stack.observer = stack.sign_in(&observer_email).await?;
+        Ok(stack)
+    }
+
+    /// The e-mail address of `name` in this scenario.
+    pub fn email(&self, name: &str) -> String {
+        format!("{}.{}@example.test", name.to_lowercase(), self.nonce)
+    }
+
+    async fn embedded(config: &RunConfig, vendor: &str, nonce: String, secrets: Secrets) -> Result<Stack, StackError> {
         let mock = amapi_mock::serve(amapi_mock::ServeConfig {
             profiles_dir: Some(config.fixtures.join("devices")),
             seed: config.seed,
@@ -101,27 +208,27 @@ impl Stack {
                 push_endpoint: format!("{base}{}", reference_mdm::PUSH_PATH),
             })
             .map_err(|e| StackError::Mock(e.to_string()))?;
-        let mdm = Mdm::new(base);
-        let mut stack = Stack {
-            mock,
+        Ok(Stack {
+            mock: mock.mock().clone(),
+            mock_url: mock.base_url.clone(),
+            own_mock: Some(mock),
             mdm_server: Some(mdm_server),
-            mdm,
-            mail,
+            mdm: Mdm::new(base),
+            mail: Arc::new(mail),
             observer: String::new(),
+            nonce,
             swaps: config.profile_swaps.iter().cloned().collect(),
             secrets,
-        };
-        let observer_email = format!("{OBSERVER}@example.test");
-        stack.create_account(&observer_email, OBSERVER, Role::SiteAdmin).await?;
-        stack.observer = stack.sign_in(&observer_email).await?;
-        Ok(stack)
+        })
     }
 
     pub async fn stop(mut self) {
         if let Some(mdm) = self.mdm_server.take() {
             mdm.shutdown().await;
         }
-        let _ = self.mock.shutdown().await;
+        if let Some(mock) = self.own_mock.take() {
+            let _ = mock.shutdown().await;
+        }
     }
 
     pub fn mdm(&self) -> &Mdm {
@@ -129,7 +236,7 @@ impl Stack {
     }
 
     pub fn mock(&self) -> &Mock {
-        self.mock.mock()
+        &self.mock
     }
 
     pub fn observer_session(&self) -> &str {
@@ -291,7 +398,7 @@ impl Stack {
     /// operation to finish. Returns the finished Operation.
     pub async fn issue_command(&self, device: &str, command: Value) -> Result<Value, String> {
         let http = reqwest::Client::new();
-        let base = self.mock.base_url.trim_end_matches('/');
+        let base = self.mock_url.trim_end_matches('/');
         let op: Value = http
             .post(format!("{base}/v1/{device}:issueCommand"))
             .json(&command)

@@ -8,7 +8,7 @@ use crate::device::DeviceUnderTest;
 use crate::passcodes::Rng;
 use crate::redact::Secrets;
 use crate::runner::VENDORS;
-use crate::stack::Stack;
+use crate::stack::{SharedTarget, Stack};
 use crate::target::Reply;
 use android_sim::{Ownership, Passcode};
 use cucumber::gherkin;
@@ -123,22 +123,29 @@ impl LockstepWorld {
     pub async fn start(
         &mut self,
         config: Arc<RunConfig>,
+        shared: Option<Arc<SharedTarget>>,
         secrets: Secrets,
         feature: &gherkin::Feature,
         scenario: &gherkin::Scenario,
     ) {
         // A scenario's own vendor tag wins over its feature's.
         let tags: Vec<&String> = scenario.tags.iter().chain(&feature.tags).collect();
-        self.vendor = tags
-            .iter()
-            .find(|t| VENDORS.contains(&t.as_str()))
-            .map(|t| t.to_string())
-            .or_else(|| config.vendor.clone())
-            .unwrap_or_else(|| "miradore".into());
+        self.vendor = match &shared {
+            // An external MDM is what it is; the runner skipped other vendors' scenarios.
+            Some(shared) => shared.vendor.clone(),
+            None => tags
+                .iter()
+                .find(|t| VENDORS.contains(&t.as_str()))
+                .map(|t| t.to_string())
+                .or_else(|| config.vendor.clone())
+                .unwrap_or_else(|| "miradore".into()),
+        };
         let name = format!("{}::{}::{}", feature.name, scenario.name, scenario.position.line);
-        self.rng = Some(Rng::for_scenario(config.seed, &name));
+        let mut rng = Rng::for_scenario(config.seed, &name);
+        let nonce = format!("{:08x}", rng.next_u64() as u32);
+        self.rng = Some(rng);
         self.secrets = secrets;
-        match Stack::start(&config, &self.vendor, self.secrets.clone()).await {
+        match Stack::start(&config, shared.as_deref(), &self.vendor, nonce, self.secrets.clone()).await {
             Ok(stack) => self.stack = Some(stack),
             // A before-hook failure fails the scenario with this message.
             Err(e) => panic!("could not start the scenario's stack: {e}"),

@@ -30,7 +30,7 @@ pub fn anchor() {}
 #[given(regex = r"^(\w+) is (?:a|an) (site administrator|administrator|helpdesk user|end user)$")]
 async fn person(w: &mut LockstepWorld, name: String, role: String) -> StepResult {
     let role = Role::parse(&role).ok_or_else(|| w.fail(format!("unknown role `{role}`")))?;
-    let email = format!("{}@example.test", name.to_lowercase());
+    let email = w.stack()?.email(&name);
     w.stack()?.create_account(&email, &name, role).await.map_err(|e| w.fail(e.to_string()))?;
     w.people.insert(name, Person { email, role, session: None });
     Ok(())

@@ -1,0 +1,58 @@
+//! `--target URL`: the harness drives an MDM it did not start, through the
+//! driver protocol, serving the AMAPI mock and the mail sink at the
+//! addresses that MDM was configured with. Scenarios for other vendors, the
+//! virtual clock or god-mode are skipped with their reason.
+
+#![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
+
+use lockstep::cli::RunArgs;
+use lockstep::report::Outcome;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+#[test]
+fn an_external_mdm_is_driven_through_the_driver_protocol() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (amapi, smtp) = (free_port(), free_port());
+    runtime.block_on(async {
+        // The vendor's MDM, started on its own and configured by hand.
+        let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
+        mdm.enterprise = Some("enterprises/LC0lockstep".into());
+        mdm.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
+        mdm.smtp = Some(smtp.to_string());
+        let mdm = reference_mdm::serve(mdm).await.unwrap();
+
+        let reports = tempfile::tempdir().unwrap();
+        let args = RunArgs {
+            paths: vec![root.join("features/reset_passcode"), root.join("features/self_service")],
+            target: Some(mdm.base_url.clone()),
+            amapi_listen: Some(amapi),
+            smtp_listen: Some(smtp),
+            report_dir: Some(reports.path().to_owned()),
+            no_progress: true,
+            ..Default::default()
+        };
+        let config = lockstep::config::resolve(&args, root.join("fixtures")).unwrap();
+        let result = lockstep::runner::run(config).await.unwrap();
+        mdm.shutdown().await;
+
+        let r = &result.record;
+        assert_eq!(r.failed(), 0, "{}", lockstep::runner::summary(&result));
+        assert!(r.passed() >= 15, "miradore scenarios ran: {}", lockstep::runner::summary(&result));
+        let reasons: Vec<&str> = r
+            .scenarios
+            .iter()
+            .filter_map(|s| match &s.outcome {
+                Outcome::Skipped { reason } => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(reasons.iter().any(|r| r.contains("claims `miradore`")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("virtual clock")), "{reasons:?}");
+    });
+}
