@@ -61,8 +61,12 @@ pub fn render(catalogue: &[Requirement], map: &BTreeMap<String, Vec<Covered>>) -
     for r in catalogue {
         let scenarios = map.get(&r.id).map(Vec::as_slice).unwrap_or_default();
         let scope = if r.android { "" } else { " (outside the Android feature suite)" };
-        let _ =
-            writeln!(out, "{} {}{scope}\n    {}", r.id, if scenarios.is_empty() { "NOT COVERED" } else { "" }, r.title);
+        let count = match scenarios.len() {
+            0 => "NOT COVERED".to_owned(),
+            1 => "1 scenario".to_owned(),
+            n => format!("{n} scenarios"),
+        };
+        let _ = writeln!(out, "{} {count}{scope}\n    {}", r.id, r.title);
         for s in scenarios {
             let _ = writeln!(out, "    - {} ({})", s.name, s.location);
         }
