@@ -56,33 +56,9 @@ pub struct SharedTarget {
 impl SharedTarget {
     /// Serve the mock and the mail sink for an external MDM, and ask it who it is.
     pub async fn start(config: &RunConfig, url: &str) -> Result<SharedTarget, StackError> {
-        let mock = amapi_mock::serve(amapi_mock::ServeConfig {
-            addr: config.amapi_listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-            profiles_dir: Some(config.fixtures.join("devices")),
-            seed: config.seed,
-            clock: amapi_mock::ClockChoice::Real,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| StackError::Mock(e.to_string()))?;
-        // The MDM may have started before the mock and not been able to set
-        // its topic: set it up as the MDM would have.
-        mock.mock()
-            .create_enterprise(EnterpriseSetup {
-                id: ENTERPRISE_ID.into(),
-                display_name: Some("Lockstep".into()),
-                pubsub_topic: Some(TOPIC.into()),
-                notification_types: ["ENROLLMENT", "STATUS_REPORT", "COMMAND"].map(String::from).to_vec(),
-                ..Default::default()
-            })
-            .map_err(|e| StackError::Mock(e.to_string()))?;
-        mock.mock()
-            .subscribe(PushSubscription {
-                name: "projects/lockstep/subscriptions/mdm".into(),
-                topic: TOPIC.into(),
-                push_endpoint: format!("{url}{}", reference_mdm::PUSH_PATH),
-            })
-            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let addr = config.amapi_listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        let mock = serve_mock(config, addr, amapi_mock::ClockChoice::Real).await?;
+        subscribe_mdm(&mock, url)?;
         let mail = match config.smtp_listen {
             Some(addr) => MailSink::bind(addr).await,
             None => MailSink::start().await,
@@ -109,6 +85,46 @@ impl SharedTarget {
             smtp = self.mail.addr()
         )
     }
+}
+
+/// Serve an AMAPI mock with the device profiles and the enterprise every
+/// stack uses, its Pub/Sub topic set as the MDM would set it (an MDM that
+/// started before the mock could not).
+async fn serve_mock(
+    config: &RunConfig,
+    addr: std::net::SocketAddr,
+    clock: amapi_mock::ClockChoice,
+) -> Result<RunningMock, StackError> {
+    let mock = amapi_mock::serve(amapi_mock::ServeConfig {
+        addr,
+        profiles_dir: Some(config.fixtures.join("devices")),
+        seed: config.seed,
+        clock,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| StackError::Mock(e.to_string()))?;
+    mock.mock()
+        .create_enterprise(EnterpriseSetup {
+            id: ENTERPRISE_ID.into(),
+            display_name: Some("Lockstep".into()),
+            pubsub_topic: Some(TOPIC.into()),
+            notification_types: ["ENROLLMENT", "STATUS_REPORT", "COMMAND"].map(String::from).to_vec(),
+            ..Default::default()
+        })
+        .map_err(|e| StackError::Mock(e.to_string()))?;
+    Ok(mock)
+}
+
+/// Push the topic's notifications to the MDM at `mdm_url`.
+fn subscribe_mdm(mock: &RunningMock, mdm_url: &str) -> Result<(), StackError> {
+    mock.mock()
+        .subscribe(PushSubscription {
+            name: "projects/lockstep/subscriptions/mdm".into(),
+            topic: TOPIC.into(),
+            push_endpoint: format!("{}{}", mdm_url.trim_end_matches('/'), reference_mdm::PUSH_PATH),
+        })
+        .map_err(|e| StackError::Mock(e.to_string()))
 }
 
 /// One scenario's stack.
@@ -168,21 +184,8 @@ impl Stack {
     }
 
     async fn embedded(config: &RunConfig, vendor: &str, nonce: String, secrets: Secrets) -> Result<Stack, StackError> {
-        let mock = amapi_mock::serve(amapi_mock::ServeConfig {
-            profiles_dir: Some(config.fixtures.join("devices")),
-            seed: config.seed,
-            clock: amapi_mock::ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| StackError::Mock(e.to_string()))?;
-        mock.mock()
-            .create_enterprise(EnterpriseSetup {
-                id: ENTERPRISE_ID.into(),
-                display_name: Some("Lockstep".into()),
-                ..Default::default()
-            })
-            .map_err(|e| StackError::Mock(e.to_string()))?;
+        let virtual_clock = amapi_mock::ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START);
+        let mock = serve_mock(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), virtual_clock).await?;
         let mail = MailSink::start().await.map_err(|e| StackError::Mail(e.to_string()))?;
 
         let mut mdm_config = reference_mdm::ServeConfig::new(mock.base_url.trim_end_matches('/'));
@@ -201,13 +204,7 @@ impl Stack {
             .map_err(StackError::Mdm)?;
         let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;
         let base = mdm_server.base_url.trim_end_matches('/').to_owned();
-        mock.mock()
-            .subscribe(PushSubscription {
-                name: "projects/lockstep/subscriptions/mdm".into(),
-                topic: TOPIC.into(),
-                push_endpoint: format!("{base}{}", reference_mdm::PUSH_PATH),
-            })
-            .map_err(|e| StackError::Mock(e.to_string()))?;
+        subscribe_mdm(&mock, &base)?;
         Ok(Stack {
             mock: mock.mock().clone(),
             mock_url: mock.base_url.clone(),

@@ -138,36 +138,33 @@ pub fn explain(entry: &Entry, length: usize) -> String {
     }
 }
 
-#[when(regex = r#"^the user of "(\w+)" enters the (old|new) passcode$"#)]
-async fn enters(w: &mut LockstepWorld, alias: String, which_one: String) -> StepResult {
-    let p = which(w, &alias, &which_one)?;
-    ensure_locked(w, &alias).await?;
-    let entry = enter(w, &alias, CredentialHolder::DeviceUser, &p).await?;
+/// The person locks the device (if it is not locked) and unlocks it with the
+/// old or the new passcode, which must work.
+async fn unlock_with(w: &mut LockstepWorld, alias: &str, which_one: &str) -> StepResult {
+    if which_one == "new" {
+        w.learn_new_passcode(alias).await?;
+    }
+    let p = which(w, alias, which_one)?;
+    ensure_locked(w, alias).await?;
+    let entry = enter(w, alias, CredentialHolder::DeviceUser, &p).await?;
     if entry != Entry::Unlocked {
         return Err(
             w.fail(format!("the {which_one} passcode did not unlock \"{alias}\": {}", explain(&entry, p.len())))
         );
     }
-    w.handset_mut(&alias)?.device_passcode = Some(p);
+    w.handset_mut(alias)?.device_passcode = Some(p);
     Ok(())
+}
+
+#[when(regex = r#"^the user of "(\w+)" enters the (old|new) passcode$"#)]
+async fn enters(w: &mut LockstepWorld, alias: String, which_one: String) -> StepResult {
+    unlock_with(w, &alias, &which_one).await
 }
 
 #[then(regex = r#"^the (old|new) passcode unlocks "(\w+)"$"#)]
 #[when(regex = r#"^the (old|new) passcode unlocks "(\w+)"$"#)]
 async fn unlocks(w: &mut LockstepWorld, which_one: String, alias: String) -> StepResult {
-    if which_one == "new" {
-        w.learn_new_passcode(&alias).await?;
-    }
-    let p = which(w, &alias, &which_one)?;
-    ensure_locked(w, &alias).await?;
-    let entry = enter(w, &alias, CredentialHolder::DeviceUser, &p).await?;
-    if entry != Entry::Unlocked {
-        return Err(
-            w.fail(format!("the {which_one} passcode did not unlock \"{alias}\": {}", explain(&entry, p.len())))
-        );
-    }
-    w.handset_mut(&alias)?.device_passcode = Some(p);
-    Ok(())
+    unlock_with(w, &alias, &which_one).await
 }
 
 #[then(regex = r#"^the old passcode no longer unlocks "(\w+)"$"#)]
