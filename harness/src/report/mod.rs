@@ -94,3 +94,73 @@ impl RunRecord {
         self.failed() == 0 && self.parse_failures.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirements::Requirement;
+
+    /// A small run with one of each outcome.
+    fn run() -> RunRecord {
+        let scenario = |name: &str, line: usize, tags: &[&str], outcome: Outcome| ScenarioRecord {
+            file: "features/reset_passcode/miradore_reset.feature".into(),
+            feature: "Remote passcode reset".into(),
+            name: name.into(),
+            line,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            steps: 5,
+            duration: Duration::from_millis(12),
+            outcome,
+        };
+        RunRecord {
+            seed: 7,
+            features: 1,
+            scenarios: vec![
+                scenario("Reset on a fully managed google-pixel-8", 32, &["miradore", "MIR-3"], Outcome::Passed),
+                scenario(
+                    "Only site administrators see the latest reset passcode",
+                    57,
+                    &["miradore", "MIR-5"],
+                    Outcome::Failed {
+                        step: "And Hana is refused the latest reset passcode of \"phone\" (line 64)".into(),
+                        message: "Hana can see the latest reset passcode of \"phone\" <& friends>".into(),
+                    },
+                ),
+                scenario(
+                    "The reset must come within five minutes",
+                    29,
+                    &["intune", "INT-3", "virtual-time"],
+                    Outcome::Skipped { reason: "needs the virtual clock".into() },
+                ),
+            ],
+            parse_failures: vec![],
+            duration: Duration::from_millis(40),
+        }
+    }
+
+    fn catalogue() -> Vec<Requirement> {
+        ["MIR-3", "MIR-5", "INT-3"]
+            .iter()
+            .map(|id| Requirement { id: id.to_string(), title: format!("title of {id}"), android: true })
+            .collect()
+    }
+
+    #[test]
+    fn junit_golden() {
+        insta::assert_snapshot!("junit", junit::render(&run()));
+    }
+
+    #[test]
+    fn markdown_golden() {
+        insta::assert_snapshot!("summary", markdown::render(&run(), &catalogue()));
+    }
+
+    #[test]
+    fn requirement_tags_are_recognised() {
+        let r = run();
+        let ids: Vec<&str> = r.scenarios[0].requirements().collect();
+        assert_eq!(ids, ["MIR-3"]);
+        assert!(!r.succeeded());
+        assert_eq!((r.passed(), r.failed(), r.skipped(), r.steps()), (1, 1, 1, 15));
+    }
+}
