@@ -121,6 +121,11 @@ impl Keyguard {
         lockout
     }
 
+    /// How long the current lockout still lasts at `now`, if one is running.
+    pub fn lockout_remaining(&self, now: SimTime) -> Option<Duration> {
+        self.lockout_until.filter(|u| now < *u).map(|u| now.until(u))
+    }
+
     /// The right credential was entered.
     pub fn record_success(&mut self) {
         self.failed_attempts = 0;

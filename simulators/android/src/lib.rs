@@ -27,7 +27,8 @@ pub mod profile;
 pub use agent::{Agent, AgentCommand, CommandErrorCode, CommandOutcome, Waiting};
 pub use clock::SimTime;
 pub use device::{
-    Admin, BootState, CredentialHolder, Device, Entry, LockScope, Refusal, ResetFlags, TokenState, UnsupportedOwnership,
+    Admin, BootState, CredentialHolder, Device, Entry, LockScope, Refusal, ResetFlags, TokenState,
+    UnsupportedOwnership, Verification,
 };
 pub use ownership::{AmapiOwnership, ManagementMode, Ownership};
 pub use passcode::{CredentialKind, Passcode};
