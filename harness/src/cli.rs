@@ -40,8 +40,60 @@ pub enum Command {
         command: MdmCommand,
     },
     /// List the simulated device profiles: API level, Android version,
-    /// encryption, ownership modes and firmware quirks.
+    /// encryption, ownership modes and firmware quirks. With --adb, the
+    /// devices attached to an adb server instead, with their facts.
     Devices(DevicesArgs),
+    /// Simulated devices on their own.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+    /// Run the device-side firmware checks (@firmware @device) against one
+    /// device and write its certificate (JSON and Markdown) to the report dir.
+    Certify(CertifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve one simulated device over adb until interrupted; prints the
+    /// address and the `adb connect` line.
+    Serve(SimServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimServeArgs {
+    /// The device profile (fixtures/devices/NAME.toml).
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// How the device is enrolled.
+    #[arg(long, default_value = "fully-managed", value_name = "MODE")]
+    pub ownership: Ownership,
+    /// The device passcode (digits make a PIN); default: none.
+    #[arg(long, value_name = "DIGITS")]
+    pub passcode: Option<String>,
+    /// Where to speak the adb transport protocol (not 5555-5585, which the adb server scans).
+    #[arg(long, default_value = "127.0.0.1:6556", value_name = "ADDR")]
+    pub adb: std::net::SocketAddr,
+    /// The serial number the device reports (ro.serialno).
+    #[arg(long, default_value = "LOCKSTEP0001", value_name = "SERIAL")]
+    pub serial: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CertifyArgs {
+    /// `adb:SERIAL` (a device an adb server has; HOST:PORT serials are
+    /// connected first) or `profile:NAME` (a simulated device).
+    #[arg(long, value_name = "adb:SERIAL|profile:NAME")]
+    pub device: String,
+    /// The adb server (default 127.0.0.1:5037).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub adb_server: Option<String>,
+    /// Where to write the certificate and the run's reports (default: reports/).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Feature files or directories (default: features/firmware).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +111,14 @@ pub struct DevicesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+
+    /// List the devices attached to an adb server, with their facts.
+    #[arg(long)]
+    pub adb: bool,
+
+    /// With --adb: the adb server (default 127.0.0.1:5037).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub adb_server: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -116,6 +176,15 @@ pub struct RunArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Run only the @device scenarios, one at a time, against this device:
+    /// `adb:SERIAL` (through the adb server) or `profile:NAME` (simulated).
+    #[arg(long, value_name = "adb:SERIAL|profile:NAME")]
+    pub device: Option<String>,
+
+    /// With --device adb:SERIAL: the adb server (default 127.0.0.1:5037).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub adb_server: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -178,4 +247,16 @@ pub struct MdmServeArgs {
     /// Switch on a defect (negative control; repeatable).
     #[arg(long, value_name = "NAME")]
     pub defect: Vec<String>,
+}
+
+impl Cli {
+    /// The `--adb-server` given to whichever command takes one.
+    pub fn adb_server(&self) -> Option<&str> {
+        match &self.command {
+            Command::Run(a) => a.adb_server.as_deref(),
+            Command::Devices(a) => a.adb_server.as_deref(),
+            Command::Certify(a) => a.adb_server.as_deref(),
+            _ => None,
+        }
+    }
 }

@@ -1,14 +1,20 @@
 //! The `lockstep` command.
 
 use clap::Parser;
-use lockstep::cli::{AmapiCommand, Cli, Command, MdmCommand};
+use lockstep::cli::{AmapiCommand, Cli, Command, MdmCommand, SimCommand};
 use lockstep::{commands, fixtures, EXIT_CONFIG};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // adb_client runs `adb start-server` for a loopback server address; make
+    // that server listen where --adb-server says. Set before any thread starts.
+    lockstep::device::adb::export_server_port(cli.adb_server());
     let fixtures = fixtures::resolve(cli.fixtures.as_deref());
     match cli.command {
+        Command::Devices(args) if args.adb => block_on(commands::devices::adb(&args)),
+        Command::Sim { command: SimCommand::Serve(args) } => block_on(commands::sim::serve(&args, &fixtures)),
+        Command::Certify(args) => block_on(commands::certify::execute(&args, fixtures)),
         Command::Devices(args) => match commands::devices::select(&fixtures.join("devices"), &args) {
             Ok(profiles) => {
                 print!("{}", commands::devices::render(&profiles, args.json));

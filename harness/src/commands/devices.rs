@@ -97,3 +97,62 @@ fn abbreviate(mode: &str) -> &'static str {
         _ => "DA",
     }
 }
+
+/// `lockstep devices --adb`: the devices an adb server has, with the facts
+/// each reports over adb.
+pub async fn adb(args: &DevicesArgs) -> u8 {
+    use crate::device::adb::{self as backend, AdbDevice, Endpoint};
+    let server = match backend::parse_server(args.adb_server.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    };
+    let listed = match backend::list_devices(server).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let mut facts = Vec::new();
+    let mut others = Vec::new();
+    for (serial, state) in listed {
+        if state != "device" {
+            others.push((serial, state));
+            continue;
+        }
+        match AdbDevice::connect(Endpoint::Server { server, serial: serial.clone() }).await {
+            Ok(d) => facts.push(d.adb_facts().clone()),
+            Err(e) => others.push((serial, format!("unreadable: {e}"))),
+        }
+    }
+    if args.json {
+        let value = serde_json::json!({ "server": server.to_string(), "devices": facts, "not_ready": others.iter().map(|(s, st)| serde_json::json!({ "serial": s, "state": st })).collect::<Vec<_>>() });
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        return 0;
+    }
+    println!(
+        "{:<24} {:<10} {:<16} {:>3} {:<7} {:<6} {:<22} BUILD",
+        "SERIAL", "MAKER", "MODEL", "API", "ANDROID", "CRYPTO", "MANAGED"
+    );
+    for f in &facts {
+        println!(
+            "{:<24} {:<10} {:<16} {:>3} {:<7} {:<6} {:<22} {}",
+            f.serial,
+            f.manufacturer,
+            f.model,
+            f.api_level,
+            f.android_version,
+            f.crypto_type,
+            f.management.map_or("no", |m| m.as_str()),
+            f.build_id
+        );
+    }
+    for (serial, state) in &others {
+        println!("{serial:<24} ({state})");
+    }
+    println!("\n{} device(s) ready on the adb server at {server}.", facts.len());
+    0
+}

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod certify;
 pub mod coverage;
 pub mod devices;
 pub mod run;
 pub mod serve;
+pub mod sim;
 pub mod steps;

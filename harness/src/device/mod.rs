@@ -3,7 +3,9 @@
 //! drives an android-sim device inside the AMAPI mock, and an adb backend
 //! can drive a real phone through the same calls.
 
+pub mod adb;
 pub mod simulated;
+pub mod standalone;
 
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use futures::future::BoxFuture;
@@ -37,6 +39,8 @@ pub enum DeviceError {
     Unreachable(String),
     #[error("this step needs god-mode control of a simulated device: {0}")]
     NeedsGodMode(&'static str),
+    #[error("not possible with this device: {0}")]
+    Unsupported(&'static str),
 }
 
 pub type DeviceResult<T> = Result<T, DeviceError>;
@@ -63,6 +67,13 @@ pub trait DeviceUnderTest: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, DeviceResult<()>>;
     /// Controls only a simulated device has (connectivity, other admin apps).
     fn god_mode(&self) -> Option<&dyn GodMode>;
+    /// The scenario is over: leave a shared device as the scenario found it
+    /// (the adb backend clears the lock credential the scenario set, given
+    /// the passcode in force). Simulated devices are simply dropped.
+    fn release<'a>(&'a self, passcode: Option<&'a Passcode>) -> BoxFuture<'a, DeviceResult<()>> {
+        let _ = passcode;
+        Box::pin(futures::future::ready(Ok(())))
+    }
 }
 
 /// Controls of a simulated device that no real phone offers a test.
