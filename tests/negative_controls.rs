@@ -43,6 +43,7 @@ fn table() -> Vec<(Break, Vec<String>)> {
                 "Reset from 6 to 8 digits on google-pixel-8",
                 "Reset from 10 to 8 digits on google-pixel-8",
                 "Reset in Direct Boot on google-pixel-8",
+                "The lock screen takes a new 8-digit PIN set in Settings on google-pixel-8",
                 "A reset answered \"too many requests\" is retried and reaches the device once",
             ]),
         ),

@@ -16,6 +16,20 @@ pub enum Target {
     External(String),
 }
 
+/// Which device the device-side checks (@device scenarios) run on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// The suite as usual: each @device scenario makes the simulated device
+    /// its Given step names.
+    #[default]
+    Embedded,
+    /// Only @device scenarios, each on a simulated device of this profile
+    /// (whatever profile the step names).
+    Profile(String),
+    /// Only @device scenarios, one at a time, on this device over adb.
+    Adb { server: std::net::SocketAddrV4, serial: String },
+}
+
 /// Everything a run needs, resolved.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -35,6 +49,8 @@ pub struct RunConfig {
     /// `(twin, substitute)`: run every scenario that asks for `twin` on `substitute`.
     pub profile_swaps: Vec<(String, String)>,
     pub show_progress: bool,
+    /// `--device`: which device the @device scenarios run on.
+    pub device: DeviceChoice,
 }
 
 /// A configuration the run cannot start with.
@@ -48,6 +64,8 @@ pub enum ConfigError {
     Path(PathBuf),
     #[error("--concurrency must be at least 1")]
     Concurrency,
+    #[error("--device: {0}")]
+    Device(String),
 }
 
 /// The default number of scenarios in flight. Scenarios spend most of their
@@ -76,7 +94,10 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
             _ => Err(ConfigError::Swap(s.clone())),
         })
         .collect::<Result<_, _>>()?;
-    let concurrency = args.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+    let device = resolve_device(args.device.as_deref(), args.adb_server.as_deref())?;
+    // A real device runs one scenario at a time.
+    let concurrency =
+        if matches!(device, DeviceChoice::Adb { .. }) { 1 } else { args.concurrency.unwrap_or(DEFAULT_CONCURRENCY) };
     if concurrency == 0 {
         return Err(ConfigError::Concurrency);
     }
@@ -99,5 +120,21 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         mdm_defects: args.mdm_defect.clone(),
         profile_swaps,
         show_progress: !args.no_progress,
+        device,
     })
+}
+
+/// `--device adb:SERIAL|profile:NAME` (and `--adb-server`).
+pub fn resolve_device(device: Option<&str>, adb_server: Option<&str>) -> Result<DeviceChoice, ConfigError> {
+    match device {
+        None => Ok(DeviceChoice::Embedded),
+        Some(d) => match d.split_once(':') {
+            Some(("adb", serial)) if !serial.is_empty() => {
+                let server = crate::device::adb::parse_server(adb_server).map_err(ConfigError::Device)?;
+                Ok(DeviceChoice::Adb { server, serial: serial.to_owned() })
+            }
+            Some(("profile", name)) if !name.is_empty() => Ok(DeviceChoice::Profile(name.to_owned())),
+            _ => Err(ConfigError::Device(format!("`{d}` is neither adb:SERIAL nor profile:NAME"))),
+        },
+    }
 }

@@ -43,6 +43,9 @@ pub enum RunError {
 /// Why a scenario will not run against this configuration, if it will not.
 fn skip_reason(config: &RunConfig, shared: Option<&SharedTarget>, tags: &[String]) -> Option<String> {
     let has = |t: &str| tags.iter().any(|x| x == t);
+    if let Some(reason) = crate::steps::firmware::skip_reason(&config.device, tags) {
+        return Some(reason);
+    }
     if let (Target::External(url), Some(shared)) = (&config.target, shared) {
         if has("virtual-time") {
             return Some(format!("needs the virtual clock, which the external MDM at {url} does not share"));

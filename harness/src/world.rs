@@ -145,6 +145,11 @@ impl LockstepWorld {
         let nonce = format!("{:08x}", rng.next_u64() as u32);
         self.rng = Some(rng);
         self.secrets = secrets;
+        // Device-side checks need no MDM: no stack (steps::firmware).
+        if tags.iter().any(|t| t.as_str() == crate::steps::firmware::DEVICE_TAG) {
+            self.config = Some(config);
+            return;
+        }
         match Stack::start(&config, shared.as_deref(), &self.vendor, nonce, self.secrets.clone()).await {
             Ok(stack) => self.stack = Some(stack),
             // A before-hook failure fails the scenario with this message.
@@ -155,6 +160,12 @@ impl LockstepWorld {
 
     /// Tear the scenario's stack down.
     pub async fn stop(&mut self) {
+        // Leave a real device as the scenario found it.
+        for h in self.handsets.values() {
+            if let Err(e) = h.dut.release(h.device_passcode.as_ref()).await {
+                tracing::warn!("{}", self.secrets.redact(&format!("could not restore the device: {e}")));
+            }
+        }
         if let Some(stack) = self.stack.take() {
             stack.stop().await;
         }

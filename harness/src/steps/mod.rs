@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod amapi;
+pub mod firmware;
 pub mod handset;
 pub mod outcomes;
 pub mod portal;
@@ -28,6 +29,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("administrator actions", admin::VOCABULARY),
         ("self-service portal", portal::VOCABULARY),
         ("the device in hand", handset::VOCABULARY),
+        ("device-side firmware checks (@device)", firmware::VOCABULARY),
         ("outcomes", outcomes::VOCABULARY),
         ("the Android Management API directly (god-mode)", amapi::VOCABULARY),
     ]
@@ -37,8 +39,15 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 6] =
-        [setup::anchor, admin::anchor, portal::anchor, handset::anchor, outcomes::anchor, amapi::anchor];
+    let anchors: [fn(); 7] = [
+        setup::anchor,
+        admin::anchor,
+        portal::anchor,
+        handset::anchor,
+        outcomes::anchor,
+        amapi::anchor,
+        firmware::anchor,
+    ];
     for a in anchors {
         std::hint::black_box(a);
     }
