@@ -82,8 +82,9 @@ pub struct SimServeArgs {
 #[derive(Debug, clap::Args)]
 pub struct CertifyArgs {
     /// `adb:SERIAL` (a device an adb server has; HOST:PORT serials are
-    /// connected first) or `profile:NAME` (a simulated device).
-    #[arg(long, value_name = "adb:SERIAL|profile:NAME")]
+    /// connected first), `tcp:HOST:PORT` (straight to adbd, no server) or
+    /// `profile:NAME` (a simulated device).
+    #[arg(long, value_name = "adb:SERIAL|tcp:HOST:PORT|profile:NAME")]
     pub device: String,
     /// The adb server (default 127.0.0.1:5037).
     #[arg(long, value_name = "HOST:PORT")]
@@ -178,8 +179,9 @@ pub struct RunArgs {
     pub no_progress: bool,
 
     /// Run only the @device scenarios, one at a time, against this device:
-    /// `adb:SERIAL` (through the adb server) or `profile:NAME` (simulated).
-    #[arg(long, value_name = "adb:SERIAL|profile:NAME")]
+    /// `adb:SERIAL` (through the adb server), `tcp:HOST:PORT` (straight to
+    /// adbd) or `profile:NAME` (simulated).
+    #[arg(long, value_name = "adb:SERIAL|tcp:HOST:PORT|profile:NAME")]
     pub device: Option<String>,
 
     /// With --device adb:SERIAL: the adb server (default 127.0.0.1:5037).

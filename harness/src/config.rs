@@ -26,8 +26,10 @@ pub enum DeviceChoice {
     /// Only @device scenarios, each on a simulated device of this profile
     /// (whatever profile the step names).
     Profile(String),
-    /// Only @device scenarios, one at a time, on this device over adb.
-    Adb { server: std::net::SocketAddrV4, serial: String },
+    /// Only @device scenarios, one at a time, on this device over adb:
+    /// through an adb server (`adb:SERIAL`) or straight to its adbd over
+    /// TCP (`tcp:HOST:PORT`).
+    Adb(crate::device::adb::Endpoint),
 }
 
 /// Everything a run needs, resolved.
@@ -97,7 +99,7 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
     let device = resolve_device(args.device.as_deref(), args.adb_server.as_deref())?;
     // A real device runs one scenario at a time.
     let concurrency =
-        if matches!(device, DeviceChoice::Adb { .. }) { 1 } else { args.concurrency.unwrap_or(DEFAULT_CONCURRENCY) };
+        if matches!(device, DeviceChoice::Adb(_)) { 1 } else { args.concurrency.unwrap_or(DEFAULT_CONCURRENCY) };
     if concurrency == 0 {
         return Err(ConfigError::Concurrency);
     }
@@ -124,17 +126,24 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
     })
 }
 
-/// `--device adb:SERIAL|profile:NAME` (and `--adb-server`).
+/// `--device adb:SERIAL|tcp:HOST:PORT|profile:NAME` (and `--adb-server`).
 pub fn resolve_device(device: Option<&str>, adb_server: Option<&str>) -> Result<DeviceChoice, ConfigError> {
     match device {
         None => Ok(DeviceChoice::Embedded),
         Some(d) => match d.split_once(':') {
             Some(("adb", serial)) if !serial.is_empty() => {
                 let server = crate::device::adb::parse_server(adb_server).map_err(ConfigError::Device)?;
-                Ok(DeviceChoice::Adb { server, serial: serial.to_owned() })
+                Ok(DeviceChoice::Adb(crate::device::adb::Endpoint::Server { server, serial: serial.to_owned() }))
+            }
+            Some(("tcp", addr)) => {
+                let addr = std::net::ToSocketAddrs::to_socket_addrs(addr)
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| ConfigError::Device(format!("tcp:{addr} is not HOST:PORT")))?;
+                Ok(DeviceChoice::Adb(crate::device::adb::Endpoint::Direct(addr)))
             }
             Some(("profile", name)) if !name.is_empty() => Ok(DeviceChoice::Profile(name.to_owned())),
-            _ => Err(ConfigError::Device(format!("`{d}` is neither adb:SERIAL nor profile:NAME"))),
+            _ => Err(ConfigError::Device(format!("`{d}` is none of adb:SERIAL, tcp:HOST:PORT, profile:NAME"))),
         },
     }
 }

@@ -127,13 +127,15 @@ pub async fn execute(args: &CertifyArgs, fixtures: PathBuf) -> u8 {
 /// The facts of the device to certify.
 async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<CertifiedDevice, String> {
     match choice {
-        DeviceChoice::Adb { server, serial } => {
-            let d = AdbDevice::connect(Endpoint::Server { server: *server, serial: serial.clone() })
-                .await
-                .map_err(|e| e.to_string())?;
+        DeviceChoice::Adb(endpoint) => {
+            let d = AdbDevice::connect(endpoint.clone()).await.map_err(|e| e.to_string())?;
+            let serial = match endpoint {
+                Endpoint::Server { serial, .. } => serial.clone(),
+                Endpoint::Direct(addr) => format!("tcp:{addr}"),
+            };
             let f = d.adb_facts();
             Ok(CertifiedDevice {
-                device: format!("adb:{serial}"),
+                device: if serial.starts_with("tcp:") { serial.clone() } else { format!("adb:{serial}") },
                 manufacturer: f.manufacturer.clone(),
                 model: f.model.clone(),
                 android_version: f.android_version.clone(),

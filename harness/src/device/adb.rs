@@ -18,12 +18,13 @@
 //! reads the keyguard: gone → `Unlocked` (auto-confirm took it); (4) presses
 //! ENTER and reads again: gone → `Unlocked` (the OK key took it); (5) still
 //! showing: the lock screen either refused the passcode or never submitted
-//! all of it. If it can auto-confirm (a PIN on API 34+) and the backend
-//! knows the length of the PIN the device had when it last restarted
-//! through this backend (the length the lock screen read at start), a
-//! different length is reported as `CutShort { at: that length }` (shorter)
-//! or `AwaitingMoreDigits` (longer); otherwise `Rejected`. Failed-attempt
-//! counts are reported as 0: they are not observable over adb.
+//! all of it. If the passcode typed is the one in force (the backend set
+//! it), the lock screen can auto-confirm (a PIN on API 34+), and the PIN in
+//! force when the device last restarted through the backend (the length the
+//! lock screen read at start) had another length, the entry is reported as
+//! `CutShort { at: that length }` (it was shorter) or `AwaitingMoreDigits`
+//! (it was longer); otherwise `Rejected`. Failed-attempt counts are
+//! reported as 0: they are not observable over adb.
 
 use super::{DeviceError, DeviceFacts, DeviceResult, DeviceState, DeviceUnderTest, GodMode};
 use adb_client::server::{ADBServer, DeviceState as AdbState};
@@ -109,6 +110,16 @@ pub struct AdbFacts {
     pub management: Option<Ownership>,
 }
 
+/// What the backend knows of the device's lock, having set it itself: the
+/// passcode in force (a secret; `Passcode` never prints) and the length of
+/// the PIN in force when the device last restarted through the backend (the
+/// length the lock screen read at start).
+#[derive(Debug, Default)]
+struct Known {
+    current: Option<Passcode>,
+    boot_length: Option<u8>,
+}
+
 /// The output and exit status of one command line.
 #[derive(Debug, Clone)]
 struct Shell {
@@ -122,9 +133,8 @@ pub struct AdbDevice {
     endpoint: Endpoint,
     facts: DeviceFacts,
     adb_facts: AdbFacts,
-    /// The length of the PIN the device had when it last restarted through
-    /// this backend, and the length of its PIN now (as far as it knows).
-    pin_lengths: Mutex<(Option<u8>, Option<u8>)>,
+    /// What the backend knows of the lock: see [`Known`].
+    known: Mutex<Known>,
 }
 
 fn blocking_shell(endpoint: &Endpoint, line: &str) -> Result<Shell, String> {
@@ -229,7 +239,7 @@ impl AdbDevice {
             // fully-managed there and `None` in `adb_facts().management`.
             ownership: management.unwrap_or(Ownership::FullyManaged),
         };
-        Ok(AdbDevice { endpoint, facts, adb_facts, pin_lengths: Mutex::new((None, None)) })
+        Ok(AdbDevice { endpoint, facts, adb_facts, known: Mutex::default() })
     }
 
     pub fn adb_facts(&self) -> &AdbFacts {
@@ -240,11 +250,10 @@ impl AdbDevice {
         &self.endpoint
     }
 
-    /// Tell the backend the device's passcode now (when the scenario set it
-    /// some other way), for its inference of cut-short entries.
-    pub fn assume_passcode_length(&self, length: Option<usize>) {
-        let mut l = self.pin_lengths.lock().unwrap_or_else(|e| e.into_inner());
-        l.1 = length.and_then(|n| u8::try_from(n).ok());
+    /// Tell the backend the device's passcode now (when it was set some
+    /// other way), for its inference of cut-short entries.
+    pub fn assume_passcode(&self, passcode: Option<&Passcode>) {
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).current = passcode.cloned();
     }
 
     async fn sh(&self, what: &str, line: String) -> DeviceResult<Shell> {
@@ -343,7 +352,7 @@ impl AdbDevice {
         }
         let out = self.sh("clearing the lock", format!("locksettings clear --old {}", quote(current.expose()))).await?;
         if out.text.contains("Lock credential cleared") {
-            self.assume_passcode_length(None);
+            self.assume_passcode(None);
             Ok(())
         } else {
             Err(DeviceError::Unreachable(format!("locksettings clear: {}", out.text.trim())))
@@ -457,12 +466,17 @@ impl DeviceUnderTest for AdbDevice {
                 return Ok(Entry::Unlocked);
             }
             let typed = u8::try_from(passcode.len()).unwrap_or(u8::MAX);
-            let boot_length = self.pin_lengths.lock().unwrap_or_else(|e| e.into_inner()).0;
+            let (boot_length, is_current) = {
+                let k = self.known.lock().unwrap_or_else(|e| e.into_inner());
+                (k.boot_length, k.current.as_ref() == Some(passcode))
+            };
+            // Only the passcode in force can have been "cut short": a wrong
+            // one is rejected whatever the lock screen's length.
             Ok(match boot_length {
-                Some(at) if api >= 34 && passcode.is_numeric() && at < typed => {
+                Some(at) if is_current && api >= 34 && passcode.is_numeric() && at < typed => {
                     Entry::CutShort { at, failed_attempts: 0, lockout: None }
                 }
-                Some(expected) if api >= 34 && passcode.is_numeric() && expected > typed => {
+                Some(expected) if is_current && api >= 34 && passcode.is_numeric() && expected > typed => {
                     Entry::AwaitingMoreDigits { typed, expected }
                 }
                 _ => Entry::Rejected { failed_attempts: 0, lockout: None },
@@ -490,8 +504,8 @@ impl DeviceUnderTest for AdbDevice {
             })
             .await?;
             {
-                let mut l = self.pin_lengths.lock().unwrap_or_else(|e| e.into_inner());
-                l.0 = l.1;
+                let mut k = self.known.lock().unwrap_or_else(|e| e.into_inner());
+                k.boot_length = k.current.as_ref().and_then(|p| u8::try_from(p.len()).ok());
             }
             self.wait_for_boot(&old).await
         }
@@ -521,7 +535,7 @@ impl DeviceUnderTest for AdbDevice {
                 .await?;
             if out.text.contains(" set to '") {
                 if holder == CredentialHolder::DeviceUser {
-                    self.assume_passcode_length(Some(new.len()));
+                    self.assume_passcode(Some(new));
                 }
                 Ok(())
             } else {

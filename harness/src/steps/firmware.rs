@@ -8,7 +8,8 @@
 //! - embedded (no `--device`): a new simulated device of that profile (after
 //!   `--swap-profile`), enrolled fully managed, with no stack behind it;
 //! - `--device profile:NAME`: a simulated device of NAME, whatever the step says;
-//! - `--device adb:SERIAL`: that device. Our choice: the profile name is then
+//! - `--device adb:SERIAL` (through an adb server) or `tcp:HOST:PORT`
+//!   (straight to adbd): that device. Our choice: the profile name is then
 //!   only a label and the device's own facts count; the run goes on at any
 //!   API level (on one without PIN auto-confirm the length checks pass
 //!   trivially, which is what Android does there). The device must start
@@ -23,7 +24,7 @@
 
 use super::StepDoc;
 use crate::config::DeviceChoice;
-use crate::device::adb::{AdbDevice, Endpoint};
+use crate::device::adb::AdbDevice;
 use crate::device::standalone::StandaloneDevice;
 use crate::device::DeviceUnderTest;
 use crate::passcodes::{Alphabet, Shape};
@@ -72,7 +73,7 @@ pub fn skip_reason(device: &DeviceChoice, tags: &[String]) -> Option<String> {
     match device {
         DeviceChoice::Embedded => None,
         _ if !has(DEVICE_TAG) => Some("needs the MDM; with --device only the device-side checks (@device) run".into()),
-        DeviceChoice::Adb { .. } if has("god-mode") => {
+        DeviceChoice::Adb(_) if has("god-mode") => {
             Some("needs god-mode control of a simulated device, which a device over adb does not offer".into())
         }
         _ => None,
@@ -90,10 +91,9 @@ async fn device_under_test(w: &mut LockstepWorld, alias: String, profile: String
         Err(_) => None,
     };
     let dut: Box<dyn DeviceUnderTest> = match &config.device {
-        DeviceChoice::Adb { server, serial } => {
-            let device = AdbDevice::connect(Endpoint::Server { server: *server, serial: serial.clone() })
-                .await
-                .map_err(|e| w.fail(e.to_string()))?;
+        DeviceChoice::Adb(endpoint) => {
+            let device = AdbDevice::connect(endpoint.clone()).await.map_err(|e| w.fail(e.to_string()))?;
+            let serial = endpoint.to_string();
             tracing::info!(
                 "device under test {serial}: {} {} (API {}); the scenario's profile \"{profile}\" is a label only",
                 device.adb_facts().manufacturer,
