@@ -83,7 +83,12 @@ impl AdbServer {
 
 impl Drop for AdbServer {
     fn drop(&mut self) {
-        let _ = self.adb(&["kill-server"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        // Not through `adb()`: its check must not panic again while unwinding.
+        let _ = Command::new("adb")
+            .args(["-P", &self.port.to_string(), "kill-server"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
