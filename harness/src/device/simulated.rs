@@ -1,13 +1,26 @@
-//! The simulated backend: an android-sim device living inside the AMAPI
-//! mock, acted on through the mock so that every change (a passcode typed,
-//! a restart, coming online) makes the device sync and run its queued
-//! commands, as a real device would.
+//! Simulated backends: an android-sim device acted on in process. Two hosts
+//! keep such a device: the AMAPI mock (embedded MDM scenarios), acted on
+//! through the mock so that every change (a passcode typed, a restart, coming
+//! online) makes the device sync and run its queued commands as a real one
+//! would; and [`super::standalone`] (device-side checks, `lockstep sim serve`).
+//! Both get their `DeviceUnderTest` and god-mode from the one implementation
+//! here, over [`SimulatedHost`].
 
 use super::{DeviceError, DeviceFacts, DeviceResult, DeviceState, DeviceUnderTest, GodMode};
 use amapi_mock::Mock;
 use android_sim::{Admin, BootState, CredentialHolder, Device, Entry, Passcode, ResetFlags, SimTime};
 use futures::future::{ready, BoxFuture, FutureExt};
 
+/// Where a simulated device lives, and how to act on it there.
+pub trait SimulatedHost: Send + Sync + std::fmt::Debug {
+    fn facts(&self) -> &DeviceFacts;
+    /// Run `f` on the device, then let the host react to what changed.
+    fn act<R>(&self, f: impl FnOnce(&mut Device, SimTime) -> R) -> DeviceResult<R>;
+    /// Connect the device or cut it off.
+    fn set_online(&self, online: bool) -> DeviceResult<()>;
+}
+
+/// A device enrolled in the scenario's AMAPI mock.
 #[derive(Debug, Clone)]
 pub struct SimulatedDevice {
     mock: Mock,
@@ -20,25 +33,39 @@ impl SimulatedDevice {
     pub fn new(mock: Mock, name: String, facts: DeviceFacts) -> Self {
         SimulatedDevice { mock, name, facts }
     }
-
-    fn act<R: Send + 'static>(&self, f: impl FnOnce(&mut Device, SimTime) -> R) -> BoxFuture<'_, DeviceResult<R>> {
-        ready(self.mock.with_device(&self.name, f).map_err(|e| DeviceError::Unreachable(e.to_string()))).boxed()
-    }
 }
 
-impl DeviceUnderTest for SimulatedDevice {
+impl SimulatedHost for SimulatedDevice {
     fn facts(&self) -> &DeviceFacts {
         &self.facts
     }
 
+    fn act<R>(&self, f: impl FnOnce(&mut Device, SimTime) -> R) -> DeviceResult<R> {
+        self.mock.with_device(&self.name, f).map_err(|e| DeviceError::Unreachable(e.to_string()))
+    }
+
+    fn set_online(&self, online: bool) -> DeviceResult<()> {
+        self.mock.set_online(&self.name, online).map_err(|e| DeviceError::Unreachable(e.to_string()))
+    }
+}
+
+fn now<T: Send + 'static>(r: DeviceResult<T>) -> BoxFuture<'static, DeviceResult<T>> {
+    ready(r).boxed()
+}
+
+impl<H: SimulatedHost> DeviceUnderTest for H {
+    fn facts(&self) -> &DeviceFacts {
+        SimulatedHost::facts(self)
+    }
+
     fn state(&self) -> BoxFuture<'_, DeviceResult<DeviceState>> {
-        self.act(|d, _| DeviceState {
+        now(self.act(|d, _| DeviceState {
             screen_on: d.screen_on(),
             locked: d.is_locked(CredentialHolder::DeviceUser),
             work_profile_locked: d.has_work_profile().then(|| d.is_locked(CredentialHolder::WorkProfile)),
             direct_boot: d.in_direct_boot(CredentialHolder::DeviceUser),
             awaiting_boot_password: d.boot_state() == BootState::AwaitingBootPassword,
-        })
+        }))
     }
 
     fn enter_passcode<'a>(
@@ -46,16 +73,15 @@ impl DeviceUnderTest for SimulatedDevice {
         holder: CredentialHolder,
         passcode: &'a Passcode,
     ) -> BoxFuture<'a, DeviceResult<Entry>> {
-        let p = passcode.clone();
-        self.act(move |d, now| d.enter_passcode(holder, &p, now))
+        now(self.act(|d, t| d.enter_passcode(holder, passcode, t)))
     }
 
     fn press_power(&self) -> BoxFuture<'_, DeviceResult<()>> {
-        self.act(|d, _| d.press_power())
+        now(self.act(|d, _| d.press_power()))
     }
 
     fn reboot(&self) -> BoxFuture<'_, DeviceResult<()>> {
-        self.act(|d, _| d.reboot())
+        now(self.act(|d, _| d.reboot()))
     }
 
     fn set_passcode_in_settings<'a>(
@@ -64,16 +90,10 @@ impl DeviceUnderTest for SimulatedDevice {
         current: Option<&'a Passcode>,
         new: &'a Passcode,
     ) -> BoxFuture<'a, DeviceResult<()>> {
-        let (current, new) = (current.cloned(), new.clone());
-        let result = self.mock.with_device(&self.name, move |d, now| {
-            d.set_passcode_in_settings(holder, current.as_ref(), Some(&new), now)
-        });
-        ready(match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(refusal)) => Err(DeviceError::Unreachable(format!("Settings refused the new passcode: {refusal}"))),
-            Err(e) => Err(DeviceError::Unreachable(e.to_string())),
-        })
-        .boxed()
+        let result = self.act(|d, t| d.set_passcode_in_settings(holder, current, Some(new), t));
+        now(result.and_then(|r| {
+            r.map_err(|refusal| DeviceError::Unreachable(format!("Settings refused the new passcode: {refusal}")))
+        }))
     }
 
     fn god_mode(&self) -> Option<&dyn GodMode> {
@@ -81,15 +101,14 @@ impl DeviceUnderTest for SimulatedDevice {
     }
 }
 
-impl GodMode for SimulatedDevice {
+impl<H: SimulatedHost> GodMode for H {
     fn set_online(&self, online: bool) -> BoxFuture<'_, DeviceResult<()>> {
-        ready(self.mock.set_online(&self.name, online).map_err(|e| DeviceError::Unreachable(e.to_string()))).boxed()
+        now(SimulatedHost::set_online(self, online))
     }
 
     fn other_admin_reset<'a>(&'a self, new: &'a Passcode) -> BoxFuture<'a, DeviceResult<Result<(), String>>> {
-        let p = new.clone();
-        self.act(move |d, _| {
-            d.reset_password(Admin::OtherAdmin, Some(&p), ResetFlags::default()).map_err(|r| r.to_string())
-        })
+        now(self.act(|d, _| {
+            d.reset_password(Admin::OtherAdmin, Some(new), ResetFlags::default()).map_err(|r| r.to_string())
+        }))
     }
 }

@@ -4,13 +4,10 @@
 //! [`adbd_sim::SharedDevice`], so the same device can be served over adb
 //! while this backend acts on it directly.
 
-use super::{DeviceError, DeviceFacts, DeviceResult, DeviceState, DeviceUnderTest, GodMode};
+use super::simulated::SimulatedHost;
+use super::{DeviceFacts, DeviceResult};
 use adbd_sim::SharedDevice;
-use android_sim::{
-    Admin, BootState, CredentialHolder, Device, DeviceProfile, Entry, Ownership, Passcode, ResetFlags,
-    UnsupportedOwnership,
-};
-use futures::future::{ready, BoxFuture, FutureExt};
+use android_sim::{CredentialHolder, Device, DeviceProfile, Entry, Ownership, Passcode, UnsupportedOwnership};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -63,76 +60,18 @@ impl StandaloneDevice {
     pub fn shared(&self) -> &SharedDevice {
         &self.device
     }
-
-    fn act<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Device, android_sim::SimTime) -> R,
-    ) -> BoxFuture<'_, DeviceResult<R>> {
-        ready(Ok(self.device.act(f))).boxed()
-    }
 }
 
-impl DeviceUnderTest for StandaloneDevice {
+impl SimulatedHost for StandaloneDevice {
     fn facts(&self) -> &DeviceFacts {
         &self.facts
     }
 
-    fn state(&self) -> BoxFuture<'_, DeviceResult<DeviceState>> {
-        self.act(|d, _| DeviceState {
-            screen_on: d.screen_on(),
-            locked: d.is_locked(CredentialHolder::DeviceUser),
-            work_profile_locked: d.has_work_profile().then(|| d.is_locked(CredentialHolder::WorkProfile)),
-            direct_boot: d.in_direct_boot(CredentialHolder::DeviceUser),
-            awaiting_boot_password: d.boot_state() == BootState::AwaitingBootPassword,
-        })
+    fn act<R>(&self, f: impl FnOnce(&mut Device, android_sim::SimTime) -> R) -> DeviceResult<R> {
+        Ok(self.device.act(f))
     }
 
-    fn enter_passcode<'a>(
-        &'a self,
-        holder: CredentialHolder,
-        passcode: &'a Passcode,
-    ) -> BoxFuture<'a, DeviceResult<Entry>> {
-        let p = passcode.clone();
-        self.act(move |d, now| d.enter_passcode(holder, &p, now))
-    }
-
-    fn press_power(&self) -> BoxFuture<'_, DeviceResult<()>> {
-        self.act(|d, _| d.press_power())
-    }
-
-    fn reboot(&self) -> BoxFuture<'_, DeviceResult<()>> {
-        self.act(|d, _| d.reboot())
-    }
-
-    fn set_passcode_in_settings<'a>(
-        &'a self,
-        holder: CredentialHolder,
-        current: Option<&'a Passcode>,
-        new: &'a Passcode,
-    ) -> BoxFuture<'a, DeviceResult<()>> {
-        let (current, new) = (current.cloned(), new.clone());
-        let result =
-            self.device.act(move |d, now| d.set_passcode_in_settings(holder, current.as_ref(), Some(&new), now));
-        ready(
-            result.map_err(|refusal| DeviceError::Unreachable(format!("Settings refused the new passcode: {refusal}"))),
-        )
-        .boxed()
-    }
-
-    fn god_mode(&self) -> Option<&dyn GodMode> {
-        Some(self)
-    }
-}
-
-impl GodMode for StandaloneDevice {
-    fn set_online(&self, online: bool) -> BoxFuture<'_, DeviceResult<()>> {
-        self.act(move |d, _| d.set_online(online))
-    }
-
-    fn other_admin_reset<'a>(&'a self, new: &'a Passcode) -> BoxFuture<'a, DeviceResult<Result<(), String>>> {
-        let p = new.clone();
-        self.act(move |d, _| {
-            d.reset_password(Admin::OtherAdmin, Some(&p), ResetFlags::default()).map_err(|r| r.to_string())
-        })
+    fn set_online(&self, online: bool) -> DeviceResult<()> {
+        self.act(|d, _| d.set_online(online))
     }
 }
