@@ -3,7 +3,6 @@
 //! moves the mock (command expiry) and the MDM (re-authentication) together.
 
 use chrono::{DateTime, Utc};
-use std::time::Duration;
 
 /// The scenario clock, as the reference MDM sees it.
 #[derive(Debug, Clone)]
@@ -20,11 +19,5 @@ impl reference_mdm::Clock for ScenarioClock {
 
     fn is_virtual(&self) -> bool {
         self.0.is_virtual()
-    }
-}
-
-impl ScenarioClock {
-    pub fn std_duration(minutes: u64) -> Duration {
-        Duration::from_secs(60 * minutes)
     }
 }

@@ -11,7 +11,7 @@ use crate::device::DeviceFacts;
 use crate::redact::Secrets;
 use crate::target::Mdm;
 use crate::world::{Handset, Role, OBSERVER};
-use amapi_mock::{Clock, EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
+use amapi_mock::{EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use mail_sink::{Mail, MailSink};
 use serde_json::{json, Value};
@@ -425,10 +425,5 @@ impl Stack {
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-    }
-
-    /// The mock's clock (for reports).
-    pub fn clock(&self) -> &Clock {
-        self.mock().clock()
     }
 }

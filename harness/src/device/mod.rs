@@ -37,8 +37,6 @@ pub struct DeviceState {
 pub enum DeviceError {
     #[error("the device is unreachable: {0}")]
     Unreachable(String),
-    #[error("this step needs god-mode control of a simulated device: {0}")]
-    NeedsGodMode(&'static str),
     #[error("not possible with this device: {0}")]
     Unsupported(&'static str),
 }
