@@ -78,11 +78,14 @@ async fn online(w: &mut LockstepWorld, alias: String) -> StepResult {
 #[given(regex = r#"^"(\w+)" restarts$"#)]
 #[when(regex = r#"^"(\w+)" restarts$"#)]
 async fn restarts(w: &mut LockstepWorld, alias: String) -> StepResult {
+    // What the MDM started reaches the device before the person acts on it.
+    w.settle(&alias).await?;
     w.handset(&alias)?.dut.reboot().await.map_err(|e| w.fail(e.to_string()))
 }
 
 #[when(regex = r#"^the user of "(\w+)" presses the power key$"#)]
 async fn power(w: &mut LockstepWorld, alias: String) -> StepResult {
+    w.settle(&alias).await?;
     w.handset(&alias)?.dut.press_power().await.map_err(|e| w.fail(e.to_string()))
 }
 
@@ -213,6 +216,7 @@ async fn unlocks_work(w: &mut LockstepWorld, alias: String) -> StepResult {
 
 #[when(regex = r#"^the user of "(\w+)" sets a new (\d+)-digit passcode in Settings$"#)]
 async fn settings(w: &mut LockstepWorld, alias: String, digits: usize) -> StepResult {
+    w.settle(&alias).await?;
     let new = w.make_passcode(Shape { length: digits, alphabet: Alphabet::Digits });
     let current = w.handset(&alias)?.device_passcode.clone();
     w.handset(&alias)?
