@@ -40,8 +40,10 @@ pub enum PolicyScope {
 }
 
 /// One password policy: the fields of AMAPI `PasswordRequirements` that
-/// decide whether a passcode is acceptable.
+/// decide whether a passcode is acceptable. As JSON (the driver protocol's
+/// enrollment policy) every field is optional and an unknown one is refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PasswordPolicy {
     pub quality: PasswordQuality,
     pub minimum_length: u8,

@@ -12,62 +12,35 @@ use crate::mdm::Mdm;
 use crate::passcode;
 use crate::store::DeviceRow;
 use crate::vendor::{NewPasscode, ResetScope};
-use android_sim::{Passcode, PasswordPolicy, PasswordQuality, PolicyScope, RequirementCheck};
+use android_sim::{Passcode, PasswordPolicy, PolicyScope, RequirementCheck};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The password policy of an enrollment, as the driver protocol takes it:
-/// AMAPI's PasswordRequirements in snake case, every field optional.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PasswordPolicyInput {
-    pub quality: PasswordQuality,
-    pub minimum_length: u8,
-    pub minimum_letters: u8,
-    pub minimum_lower_case: u8,
-    pub minimum_upper_case: u8,
-    pub minimum_non_letter: u8,
-    pub minimum_numeric: u8,
-    pub minimum_symbols: u8,
-    pub scope: PolicyScope,
-}
+/// android-sim's `PasswordPolicy` (AMAPI's PasswordRequirements in snake
+/// case, every field optional).
+pub type PasswordPolicyInput = PasswordPolicy;
 
-impl PasswordPolicyInput {
-    pub fn to_policy(&self) -> PasswordPolicy {
-        PasswordPolicy {
-            quality: self.quality,
-            minimum_length: self.minimum_length,
-            minimum_letters: self.minimum_letters,
-            minimum_lower_case: self.minimum_lower_case,
-            minimum_upper_case: self.minimum_upper_case,
-            minimum_non_letter: self.minimum_non_letter,
-            minimum_numeric: self.minimum_numeric,
-            minimum_symbols: self.minimum_symbols,
-            scope: self.scope,
+/// AMAPI `PasswordRequirements` JSON for `p` (zero counts omitted, as proto3 JSON does).
+pub fn policy_to_amapi(p: &PasswordPolicy) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("passwordQuality".into(), Value::String(serde_name(&p.quality)));
+    m.insert("passwordScope".into(), Value::String(serde_name(&p.scope)));
+    for (k, v) in [
+        ("passwordMinimumLength", p.minimum_length),
+        ("passwordMinimumLetters", p.minimum_letters),
+        ("passwordMinimumLowerCase", p.minimum_lower_case),
+        ("passwordMinimumUpperCase", p.minimum_upper_case),
+        ("passwordMinimumNonLetter", p.minimum_non_letter),
+        ("passwordMinimumNumeric", p.minimum_numeric),
+        ("passwordMinimumSymbols", p.minimum_symbols),
+    ] {
+        if v > 0 {
+            m.insert(k.into(), json!(v));
         }
     }
-
-    /// AMAPI `PasswordRequirements` JSON (zero counts omitted, as proto3 JSON does).
-    pub fn to_amapi(&self) -> Value {
-        let mut m = serde_json::Map::new();
-        m.insert("passwordQuality".into(), Value::String(serde_name(&self.quality)));
-        m.insert("passwordScope".into(), Value::String(serde_name(&self.scope)));
-        for (k, v) in [
-            ("passwordMinimumLength", self.minimum_length),
-            ("passwordMinimumLetters", self.minimum_letters),
-            ("passwordMinimumLowerCase", self.minimum_lower_case),
-            ("passwordMinimumUpperCase", self.minimum_upper_case),
-            ("passwordMinimumNonLetter", self.minimum_non_letter),
-            ("passwordMinimumNumeric", self.minimum_numeric),
-            ("passwordMinimumSymbols", self.minimum_symbols),
-        ] {
-            if v > 0 {
-                m.insert(k.into(), json!(v));
-            }
-        }
-        Value::Object(m)
-    }
+    Value::Object(m)
 }
 
 /// The serde name of a unit enum value (AMAPI's SCREAMING_SNAKE name).
@@ -139,8 +112,7 @@ impl Mdm {
     pub(crate) fn work_profile_policy(&self, device: &DeviceRow) -> Result<Option<PasswordPolicy>, ApiError> {
         let Some(name) = &device.policy_name else { return Ok(None) };
         let Some(text) = self.store.policy_password(name)? else { return Ok(None) };
-        let input: PasswordPolicyInput = serde_json::from_str(&text).map_err(ApiError::internal)?;
-        let policy = input.to_policy();
+        let policy: PasswordPolicy = serde_json::from_str(&text).map_err(ApiError::internal)?;
         let wp = device.ownership.starts_with("work-profile");
         let applies = match policy.scope {
             PolicyScope::ScopeProfile => wp,

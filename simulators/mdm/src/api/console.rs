@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::{Body, Caller};
 use crate::actions::device_label;
 use crate::mdm::Mdm;
-use crate::reset::{requirement_json, PasswordPolicyInput, ResetRequest};
+use crate::reset::{policy_to_amapi, requirement_json, PasswordPolicyInput, ResetRequest};
 use crate::store::{ts, Account, Action, ActionKind, ActionStatus, Channel, DeviceRow, Enrollment, NewAction, Role};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -157,7 +157,7 @@ pub(super) async fn create_enrollment(
         "statusReportingSettings": {"softwareInfoEnabled": true, "hardwareStatusEnabled": true, "deviceSettingsEnabled": true},
     });
     if let Some(p) = &e.password_policy {
-        policy["passwordPolicies"] = json!([p.to_amapi()]);
+        policy["passwordPolicies"] = json!([policy_to_amapi(p)]);
     }
     let unavailable = |err: crate::amapi::AmapiError| {
         ApiError::new(StatusCode::BAD_GATEWAY, "AMAPI_UNAVAILABLE", format!("Enrollment could not be set up: {err}"))
