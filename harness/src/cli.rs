@@ -23,8 +23,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the feature suite (default: every feature under features/ against
     /// the embedded stack). Exit 0 when every selected scenario passes, 1 when
-    /// one fails, 2 on a usage or configuration error.
+    /// one fails, 2 on a usage or configuration error, 4 when nothing was
+    /// selected, 130 when interrupted.
     Run(RunArgs),
+    /// What `run` with the same arguments would run and skip, and why, in
+    /// the order it would run them.
+    List(ListArgs),
     /// Print the step vocabulary, one example each.
     Steps,
     /// Print each requirement with the scenarios that check it.
@@ -79,22 +83,13 @@ pub struct SimServeArgs {
     pub serial: String,
 }
 
+/// `certify` is a run of the device-side checks: the same flags, resolved
+/// by the same function; `--device` is required, the paths default to
+/// features/firmware and only @device scenarios are selected.
 #[derive(Debug, clap::Args)]
 pub struct CertifyArgs {
-    /// `adb:SERIAL` (a device an adb server has; HOST:PORT serials are
-    /// connected first), `tcp:HOST:PORT` (straight to adbd, no server) or
-    /// `profile:NAME` (a simulated device).
-    #[arg(long, value_name = "adb:SERIAL|tcp:HOST:PORT|profile:NAME")]
-    pub device: String,
-    /// The adb server (default 127.0.0.1:5037).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub adb_server: Option<String>,
-    /// Where to write the certificate and the run's reports (default: reports/).
-    #[arg(long, value_name = "DIR")]
-    pub report_dir: Option<PathBuf>,
-    /// Feature files or directories (default: features/firmware).
-    #[arg(value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,15 +117,48 @@ pub struct DevicesArgs {
     pub adb_server: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print JSON (one object per scenario) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
-    /// Feature files or directories (default: features/).
+    /// Feature files or directories (default: features/); `PATH:LINE[:LINE...]`
+    /// selects the scenarios or Examples rows at those lines, as failures
+    /// print them; `@FILE` reads such entries from a file (reports/rerun.txt).
     #[arg(value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
+    pub paths: Vec<String>,
 
     /// Only scenarios matching this tag expression, e.g. "@firmware and not @PLAT-6".
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
+
+    /// Only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// Run only part I of N of the selection (1-based), split by scenario
+    /// identity so that the N parts are disjoint and together the whole.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::selection::Shard>,
+
+    /// Try a failed scenario again up to N times; one that passes on a retry
+    /// is reported as flaky. Meant for real devices; off by default.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: usize,
+
+    /// Exit 0 when nothing is selected (default: exit 4).
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Print what would run and be skipped, and why, without running it.
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Only scenarios for this vendor profile (miradore, intune, iru) and the
     /// vendor-neutral ones.
@@ -166,8 +194,8 @@ pub struct RunArgs {
     pub fail_fast: bool,
 
     /// Negative control: switch on a defect of the embedded MDM (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub mdm_defect: Vec<String>,
+    #[arg(long, value_name = "NAME", value_parser = parse_defect)]
+    pub mdm_defect: Vec<reference_mdm::Defect>,
 
     /// Negative control: run scenarios that ask for device profile TWIN on
     /// SUBSTITUTE instead (repeatable), e.g. google-pixel-8=acme-a14-stale-keyguard.
@@ -251,13 +279,19 @@ pub struct MdmServeArgs {
     pub defect: Vec<String>,
 }
 
+/// `--mdm-defect NAME`; the error lists every defect there is.
+fn parse_defect(name: &str) -> Result<reference_mdm::Defect, String> {
+    name.parse()
+}
+
 impl Cli {
     /// The `--adb-server` given to whichever command takes one.
     pub fn adb_server(&self) -> Option<&str> {
         match &self.command {
             Command::Run(a) => a.adb_server.as_deref(),
             Command::Devices(a) => a.adb_server.as_deref(),
-            Command::Certify(a) => a.adb_server.as_deref(),
+            Command::Certify(a) => a.run.adb_server.as_deref(),
+            Command::List(a) => a.run.adb_server.as_deref(),
             _ => None,
         }
     }

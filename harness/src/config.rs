@@ -1,10 +1,17 @@
 //! The run configuration. [`crate::cli::RunArgs`] is what the user typed;
-//! [`RunConfig`] is what the run uses, resolved in one place ([`resolve`]):
-//! defaults, the fixtures directory, the seed.
+//! [`RunConfig`] is what the run uses, resolved in one function
+//! ([`resolve`]) before any scenario starts: defaults, the fixtures (device
+//! profiles, vendor profiles, fleets, the requirement catalogue, each loaded
+//! and checked), every name a flag mentions looked up against them, the tag
+//! expression parsed, the report directory made, the seed chosen. Every
+//! mistake is a [`ConfigError`] naming the flag or file and the values it
+//! could have been; the command turns it into exit 2.
 
 use crate::cli::RunArgs;
+use crate::selection::{PathSpec, Shard};
+use cucumber::gherkin::tagexpr::TagOperation;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which MDM the scenarios drive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +39,30 @@ pub enum DeviceChoice {
     Adb(crate::device::adb::Endpoint),
 }
 
+/// A parsed `--tags` expression with the text it came from.
+#[derive(Debug, Clone)]
+pub struct TagFilter {
+    pub text: String,
+    pub expr: TagOperation,
+}
+
+/// The names the fixtures define, for checking flags against them.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// Device profiles (fixtures/devices/*.toml), sorted.
+    pub profiles: Vec<String>,
+    /// Vendor profiles (fixtures/vendors/*.toml), sorted.
+    pub vendors: Vec<String>,
+}
+
 /// Everything a run needs, resolved.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
-    pub paths: Vec<PathBuf>,
-    pub tags: Option<String>,
+    /// Feature files or directories, each with the lines asked for (`PATH:LINE`).
+    pub paths: Vec<PathSpec>,
+    pub tags: Option<TagFilter>,
+    /// `--name`: only scenarios whose name matches.
+    pub name: Option<regex::Regex>,
     pub vendor: Option<String>,
     pub target: Target,
     pub amapi_listen: Option<SocketAddr>,
@@ -47,12 +73,21 @@ pub struct RunConfig {
     pub fail_fast: bool,
     pub fixtures: PathBuf,
     /// Defect switches for the embedded MDM (negative controls).
-    pub mdm_defects: Vec<String>,
+    pub mdm_defects: Vec<reference_mdm::Defect>,
     /// `(twin, substitute)`: run every scenario that asks for `twin` on `substitute`.
     pub profile_swaps: Vec<(String, String)>,
     pub show_progress: bool,
     /// `--device`: which device the @device scenarios run on.
     pub device: DeviceChoice,
+    /// `--retries`: how often a failed scenario is tried again.
+    pub retries: usize,
+    pub shard: Option<Shard>,
+    /// `--allow-empty`: a selection of nothing is a pass, not exit 4.
+    pub allow_empty: bool,
+    /// What the fixtures define.
+    pub known: Known,
+    /// The requirement catalogue.
+    pub catalogue: Vec<crate::requirements::Requirement>,
 }
 
 /// A configuration the run cannot start with.
@@ -62,12 +97,36 @@ pub enum ConfigError {
     Target(String),
     #[error("--swap-profile: `{0}` should be TWIN=SUBSTITUTE, two device profile names")]
     Swap(String),
+    #[error("{flag}: no device profile `{name}`; known profiles: {}", known.join(", "))]
+    UnknownProfile { flag: &'static str, name: String, known: Vec<String> },
+    #[error("--vendor: no vendor profile `{name}`; known vendors: {}", known.join(", "))]
+    UnknownVendor { name: String, known: Vec<String> },
     #[error("{0}: no such feature file or directory")]
     Path(PathBuf),
+    #[error("{0}")]
+    PathSpec(String),
     #[error("--concurrency must be at least 1")]
     Concurrency,
     #[error("--device: {0}")]
     Device(String),
+    #[error("--tags: `{0}` is not a tag expression ({1})")]
+    Tags(String, String),
+    #[error("--name: `{0}` is not a regular expression ({1})")]
+    Name(String, String),
+    #[error("--fixtures: {0} is not a fixtures directory (it needs devices/ and vendors/)")]
+    Fixtures(PathBuf),
+    #[error("{0}")]
+    Profile(#[from] android_sim::ProfileError),
+    #[error("{0}")]
+    Vendor(#[from] reference_mdm::vendor::ProfileError),
+    #[error("{0}")]
+    Fleet(#[from] amapi_mock::fleet::FleetError),
+    #[error("requirement catalogue: {0}")]
+    Catalogue(#[from] crate::requirements::CatalogueError),
+    #[error("--report-dir: cannot use {path}: {source}")]
+    ReportDir { path: PathBuf, source: std::io::Error },
+    #[error("{file}: {problem}")]
+    Rerun { file: PathBuf, problem: String },
 }
 
 /// The default number of scenarios in flight. Scenarios spend most of their
@@ -77,6 +136,7 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Resolve what the user typed into a [`RunConfig`].
 pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigError> {
+    let (known, catalogue) = load_fixtures(&fixtures)?;
     let target = match args.target.as_deref() {
         None | Some("embedded") => Target::Embedded,
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -84,29 +144,58 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         }
         Some(other) => return Err(ConfigError::Target(other.to_owned())),
     };
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("features")] } else { args.paths.clone() };
-    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
-        return Err(ConfigError::Path(missing.clone()));
-    }
+    let paths = resolve_paths(&args.paths)?;
+    let profile = |flag: &'static str, name: &str| {
+        if known.profiles.iter().any(|p| p == name) {
+            Ok(name.to_owned())
+        } else {
+            Err(ConfigError::UnknownProfile { flag, name: name.to_owned(), known: known.profiles.clone() })
+        }
+    };
     let profile_swaps = args
         .swap_profile
         .iter()
         .map(|s| match s.split_once('=') {
-            Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
+            Some((a, b)) if !a.is_empty() && !b.is_empty() => {
+                Ok((profile("--swap-profile (twin)", a)?, profile("--swap-profile (substitute)", b)?))
+            }
             _ => Err(ConfigError::Swap(s.clone())),
         })
         .collect::<Result<_, _>>()?;
+    let vendor = match &args.vendor {
+        Some(v) if !known.vendors.contains(v) => {
+            return Err(ConfigError::UnknownVendor { name: v.clone(), known: known.vendors.clone() })
+        }
+        v => v.clone(),
+    };
     let device = resolve_device(args.device.as_deref(), args.adb_server.as_deref())?;
+    if let DeviceChoice::Profile(name) = &device {
+        profile("--device profile:", name)?;
+    }
+    let tags = match &args.tags {
+        Some(t) => Some(TagFilter {
+            text: t.clone(),
+            expr: t.parse::<TagOperation>().map_err(|e| ConfigError::Tags(t.clone(), e.to_string()))?,
+        }),
+        None => None,
+    };
+    let name = match &args.name {
+        Some(re) => Some(regex::Regex::new(re).map_err(|e| ConfigError::Name(re.clone(), e.to_string()))?),
+        None => None,
+    };
     // A real device runs one scenario at a time.
     let concurrency =
         if matches!(device, DeviceChoice::Adb(_)) { 1 } else { args.concurrency.unwrap_or(DEFAULT_CONCURRENCY) };
     if concurrency == 0 {
         return Err(ConfigError::Concurrency);
     }
+    let report_dir = args.report_dir.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    std::fs::create_dir_all(&report_dir).map_err(|source| ConfigError::ReportDir { path: report_dir.clone(), source })?;
     Ok(RunConfig {
         paths,
-        tags: args.tags.clone(),
-        vendor: args.vendor.clone(),
+        tags,
+        name,
+        vendor,
         target,
         amapi_listen: args.amapi_listen,
         smtp_listen: args.smtp_listen,
@@ -116,14 +205,104 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
         }),
         concurrency,
-        report_dir: args.report_dir.clone().unwrap_or_else(|| PathBuf::from("reports")),
+        report_dir,
         fail_fast: args.fail_fast,
         fixtures,
         mdm_defects: args.mdm_defect.clone(),
         profile_swaps,
         show_progress: !args.no_progress,
         device,
+        retries: args.retries,
+        shard: args.shard,
+        allow_empty: args.allow_empty,
+        known,
+        catalogue,
     })
+}
+
+/// Load and check every fixture a run can touch, so a broken file is found
+/// before the first scenario (and named with its line and field), not by
+/// the scenario that happens to use it.
+fn load_fixtures(dir: &Path) -> Result<(Known, Vec<crate::requirements::Requirement>), ConfigError> {
+    if !dir.join("devices").is_dir() || !dir.join("vendors").is_dir() {
+        return Err(ConfigError::Fixtures(dir.to_owned()));
+    }
+    let mut profiles: Vec<String> =
+        android_sim::DeviceProfile::load_dir(&dir.join("devices"))?.into_iter().map(|p| p.name).collect();
+    profiles.sort();
+    let mut vendors = Vec::new();
+    for file in toml_files(&dir.join("vendors")) {
+        reference_mdm::vendor::VendorProfile::load(&file)?;
+        if let Some(stem) = file.file_stem().and_then(|s| s.to_str()) {
+            vendors.push(stem.to_owned());
+        }
+    }
+    vendors.sort();
+    for file in toml_files(&dir.join("fleets")) {
+        amapi_mock::fleet::Fleet::load(&file)?;
+    }
+    let catalogue = crate::requirements::load(&dir.join("requirements.toml"))?;
+    Ok((Known { profiles, vendors }, catalogue))
+}
+
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The positional arguments: `PATH`, `PATH:LINE[:LINE...]`, or `@FILE` (a
+/// rerun file: one `PATH:LINE` per line). Default: `features/`.
+fn resolve_paths(args: &[String]) -> Result<Vec<PathSpec>, ConfigError> {
+    if args.is_empty() {
+        return Ok(vec![PathSpec { path: PathBuf::from("features"), lines: Vec::new() }]);
+    }
+    let mut specs: Vec<PathSpec> = Vec::new();
+    for arg in args {
+        if let Some(file) = arg.strip_prefix('@') {
+            let file = PathBuf::from(file);
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| ConfigError::Rerun { file: file.clone(), problem: format!("cannot read the rerun file: {e}") })?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let spec = PathSpec::parse(line).map_err(|problem| ConfigError::Rerun {
+                    file: file.clone(),
+                    problem: format!("line {}: {problem}", i + 1),
+                })?;
+                merge_spec(&mut specs, spec);
+            }
+        } else {
+            merge_spec(&mut specs, PathSpec::parse(arg).map_err(ConfigError::PathSpec)?);
+        }
+    }
+    if let Some(missing) = specs.iter().find(|s| !s.path.exists()) {
+        return Err(ConfigError::Path(missing.path.clone()));
+    }
+    Ok(specs)
+}
+
+fn merge_spec(specs: &mut Vec<PathSpec>, spec: PathSpec) {
+    match specs.iter_mut().find(|s| s.path == spec.path) {
+        // The whole file already, or now the whole file.
+        Some(s) if s.lines.is_empty() || spec.lines.is_empty() => s.lines.clear(),
+        Some(s) => {
+            for l in spec.lines {
+                if !s.lines.contains(&l) {
+                    s.lines.push(l);
+                }
+            }
+        }
+        None => specs.push(spec),
+    }
 }
 
 /// `--device adb:SERIAL|tcp:HOST:PORT|profile:NAME` (and `--adb-server`).

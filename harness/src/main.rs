@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Run(args) => block_on(commands::run::execute(&args, fixtures)),
+        Command::List(args) => block_on(commands::run::list_command(&args, fixtures)),
         Command::Amapi { command: AmapiCommand::Serve(args) } => block_on(commands::serve::amapi(&args, &fixtures)),
         Command::Mdm { command: MdmCommand::Serve(args) } => block_on(commands::serve::mdm(&args, &fixtures)),
         Command::Steps => {

@@ -1,23 +1,32 @@
-//! Runs the feature suite: selects scenarios (tags, vendor, what the target
-//! can do), runs them concurrently with one stack each, and writes the
-//! reports. Scenarios that cannot run against the chosen target are listed as
-//! skipped with their reason, never dropped silently.
+//! Runs the feature suite: loads it ([`crate::suite`]), plans what runs and
+//! what is skipped ([`crate::selection`]), runs the planned scenarios
+//! concurrently with one stack each, and writes the reports. Scenarios that
+//! cannot run against the chosen target are listed as skipped with their
+//! reason, never dropped silently; a plan that runs nothing is exit 4, not a
+//! pass.
+//!
+//! SIGINT and SIGTERM stop the run gently: no scenario starts after the
+//! signal, the running ones get [`DRAIN`] to end, then every report is
+//! written, marked interrupted, and the run exits 130.
 
 use crate::config::{RunConfig, Target};
+use crate::console::{Console, Mode};
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Recorder, RunRecord, ScenarioRecord};
+use crate::selection::{Plan, TargetFacts};
 use crate::stack::SharedTarget;
+use crate::suite::{Instance, Suite};
 use crate::world::LockstepWorld;
-use cucumber::gherkin::tagexpr::TagOperation;
-use cucumber::tag::Ext as _;
 use cucumber::{gherkin, writer, World as _, WriterExt as _};
 use futures::FutureExt as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The vendor tags a scenario can carry.
-pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
+/// How long running scenarios get to end after SIGINT/SIGTERM.
+pub const DRAIN: Duration = Duration::from_secs(30);
 
 /// The result of a run, for the caller to print and turn into an exit code.
 #[derive(Debug)]
@@ -25,87 +34,96 @@ pub struct RunResult {
     pub record: RunRecord,
     pub reports: Vec<PathBuf>,
     pub secrets: Secrets,
+    /// Why nothing ran, when nothing did.
+    pub empty: Option<String>,
+    pub allow_empty: bool,
 }
 
-/// A run that could not start.
+impl RunResult {
+    /// 0 passed, 1 a scenario failed, 4 nothing ran (unless allowed), 130 interrupted.
+    pub fn exit_code(&self) -> u8 {
+        if self.record.interrupted {
+            crate::EXIT_INTERRUPTED
+        } else if !self.record.parse_failures.is_empty() {
+            crate::EXIT_CONFIG
+        } else if !self.record.succeeded() {
+            crate::EXIT_FAILED
+        } else if self.empty.is_some() && !self.allow_empty {
+            crate::EXIT_NOTHING
+        } else {
+            crate::EXIT_OK
+        }
+    }
+}
+
+/// A run that could not start (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("--tags: `{0}` is not a tag expression ({1})")]
-    Tags(String, String),
     #[error("cannot write reports to {path}: {source}")]
     Reports { path: PathBuf, source: std::io::Error },
-    #[error("requirement catalogue: {0}")]
-    Catalogue(#[from] crate::requirements::CatalogueError),
+    #[error("{0}")]
+    Feature(#[from] crate::suite::FeatureError),
+    #[error("{0}")]
+    Line(#[from] crate::selection::LineError),
     #[error("the external target: {0}")]
     Target(#[from] crate::stack::StackError),
+    #[error("cannot listen for SIGINT/SIGTERM: {0}")]
+    Signals(std::io::Error),
 }
 
-/// Why a scenario will not run against this configuration, if it will not.
-fn skip_reason(config: &RunConfig, shared: Option<&SharedTarget>, tags: &[String]) -> Option<String> {
-    let has = |t: &str| tags.iter().any(|x| x == t);
-    if let Some(reason) = crate::steps::firmware::skip_reason(&config.device, tags) {
-        return Some(reason);
-    }
-    if let (Target::External(url), Some(shared)) = (&config.target, shared) {
-        if has("virtual-time") {
-            return Some(format!("needs the virtual clock, which the external MDM at {url} does not share"));
-        }
-        if has("god-mode") {
-            return Some("talks to the devices around the MDM (god-mode), which only the embedded stack allows".into());
-        }
-        if let Some(other) = tags.iter().find(|t| VENDORS.contains(&t.as_str()) && **t != shared.vendor) {
-            return Some(format!("checks the `{other}` vendor profile; the MDM at {url} claims `{}`", shared.vendor));
-        }
-    }
-    None
+/// Load the suite and plan the run, as `run` and `list` both do.
+pub fn load_and_plan(config: &RunConfig, target: Option<&TargetFacts>) -> Result<(Suite, Plan), RunError> {
+    let base = std::env::current_dir().unwrap_or_default();
+    let paths: Vec<PathBuf> = config.paths.iter().map(|p| p.path.clone()).collect();
+    let suite = crate::suite::load(&paths, &base)?;
+    let plan = crate::selection::plan(&suite, config, target)?;
+    Ok((suite, plan))
 }
 
-/// Whether the scenario is selected at all (tags and vendor filters).
-fn selected(config: &RunConfig, tags_expr: Option<&TagOperation>, tags: &[String]) -> bool {
-    if let Some(expr) = tags_expr {
-        if !expr.eval(tags.iter()) {
-            return false;
-        }
-    }
-    match &config.vendor {
-        Some(v) => {
-            let vendor_tags: Vec<&String> = tags.iter().filter(|t| VENDORS.contains(&t.as_str())).collect();
-            vendor_tags.is_empty() || vendor_tags.contains(&v)
-        }
-        None => true,
+/// Hands cucumber exactly the planned scenarios, in plan order: no second
+/// parse, no second selection.
+#[derive(Debug)]
+struct Planned(Vec<gherkin::Feature>);
+
+impl cucumber::Parser<()> for Planned {
+    type Cli = cucumber::cli::Empty;
+    type Output = futures::stream::Iter<std::vec::IntoIter<cucumber::parser::Result<gherkin::Feature>>>;
+
+    fn parse(self, _: (), _: Self::Cli) -> Self::Output {
+        futures::stream::iter(self.0.into_iter().map(Ok).collect::<Vec<_>>())
     }
 }
 
-/// The directory cucumber reads, and the files or folders inside it that were asked for.
-fn input_of(paths: &[PathBuf]) -> (PathBuf, Vec<PathBuf>) {
-    if let [single] = paths {
-        return (single.clone(), vec![single.clone()]);
-    }
-    let mut common = paths.first().cloned().unwrap_or_else(|| PathBuf::from("features"));
-    while !paths.iter().all(|p| p.starts_with(&common)) {
-        if !common.pop() {
-            break;
+/// The features of `suite` cut down to the scenarios `plan` runs; features
+/// with none left are dropped.
+fn planned_features(suite: &Suite, plan: &Plan) -> Vec<gherkin::Feature> {
+    let runs: HashSet<(&str, usize)> = plan.runs().map(|i| (i.file.as_str(), i.line)).collect();
+    let mut out = Vec::new();
+    for file in &suite.files {
+        let keep = |s: &gherkin::Scenario| runs.contains(&(file.file.as_str(), s.position.line));
+        let mut feature = file.feature.clone();
+        feature.scenarios.retain(keep);
+        for rule in &mut feature.rules {
+            rule.scenarios.retain(keep);
+        }
+        feature.rules.retain(|r| !r.scenarios.is_empty());
+        if !feature.scenarios.is_empty() || !feature.rules.is_empty() {
+            out.push(feature);
         }
     }
-    if common.as_os_str().is_empty() {
-        common = PathBuf::from(".");
-    }
-    (common, paths.to_vec())
+    out
+}
+
+/// Whether scenarios may still start, and how many are running.
+#[derive(Debug, Default)]
+struct Gate {
+    closed: AtomicBool,
+    running: AtomicUsize,
+    changed: tokio::sync::Notify,
 }
 
 /// Run the suite. Reports are written to `config.report_dir`.
 pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
-    let tags_expr = match &config.tags {
-        Some(t) => Some(t.parse::<TagOperation>().map_err(|e| RunError::Tags(t.clone(), e.to_string()))?),
-        None => None,
-    };
-    let catalogue = crate::requirements::load(&config.fixtures.join("requirements.toml"))?;
-    std::fs::create_dir_all(&config.report_dir)
-        .map_err(|source| RunError::Reports { path: config.report_dir.clone(), source })?;
-    let json_path = config.report_dir.join("cucumber.json");
-    let json_file =
-        std::fs::File::create(&json_path).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
-
     let secrets = Secrets::default();
     let shared = match &config.target {
         Target::External(url) => {
@@ -115,159 +133,213 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         }
         Target::Embedded => None,
     };
+    let facts = shared.as_ref().map(|s| TargetFacts { url: s.url.clone(), vendor: s.vendor.clone() });
+    let (suite, plan) = load_and_plan(&config, facts.as_ref())?;
+
+    report::clear_owned(&config.report_dir)
+        .map_err(|source| RunError::Reports { path: config.report_dir.clone(), source })?;
+    // cucumber writes its JSON as it goes: into a temporary file, renamed
+    // into place once the run is over.
+    let json_path = config.report_dir.join("cucumber.json");
+    let json_partial = config.report_dir.join(".lockstep-cucumber.json.partial");
+    let json_file = std::fs::File::create(&json_partial)
+        .map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
     // A no-op when the caller installed its own subscriber (the leak test does).
     let logging = crate::logging::to_report_dir(&config.report_dir, secrets.clone());
-    let config = Arc::new(config);
-    let (input, wanted) = input_of(&config.paths);
-    let wanted: Vec<PathBuf> = wanted.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect();
-    let base = std::env::current_dir().unwrap_or_default();
-    let recorder = Recorder::new(secrets.clone(), &base, config.show_progress);
-    let record = recorder.record();
-    let skipped: Arc<Mutex<Vec<ScenarioRecord>>> = Arc::default();
 
-    crate::steps::link();
-    let mut cucumber = LockstepWorld::cucumber()
-        .max_concurrent_scenarios(config.concurrency)
-        .with_writer(recorder.tee::<LockstepWorld, _>(writer::Json::for_tee(json_file)).normalized())
-        .fail_on_skipped()
-        .with_default_cli();
-    if config.fail_fast {
-        cucumber = cucumber.fail_fast();
+    let console = Console::new(Mode::detect(config.show_progress));
+    let skipped: Vec<ScenarioRecord> = plan
+        .entries
+        .iter()
+        .filter_map(|e| e.skip.as_ref().map(|reason| skipped_record(&e.instance, reason.clone())))
+        .collect();
+    for s in &skipped {
+        if let Outcome::Skipped { reason } = &s.outcome {
+            console.skipped(&s.location(), &s.name, reason);
+        }
     }
-    let before_config = config.clone();
-    let before_secrets = secrets.clone();
-    let before_shared = shared.clone();
-    let cucumber = cucumber
-        .before(move |feature, _rule, scenario, world| {
-            let config = before_config.clone();
-            let secrets = before_secrets.clone();
-            let shared = before_shared.clone();
-            async move { world.start(config, shared, secrets, feature, scenario).await }.boxed_local()
-        })
-        .after(|_feature, _rule, _scenario, _finished, world| {
-            async move {
-                if let Some(world) = world {
-                    world.stop().await;
-                }
-            }
-            .boxed_local()
-        });
+    let empty = (plan.run_count() == 0).then(|| plan.why_empty());
+    let config = Arc::new(config);
+    let base = std::env::current_dir().unwrap_or_default();
+    let recorder = Recorder::new(secrets.clone(), &base, console.clone());
+    let record = recorder.record();
+    let gate = Arc::new(Gate::default());
+    let mut interrupted = false;
 
-    let filter_config = config.clone();
-    let filter_shared = shared.clone();
-    let filter_skipped = skipped.clone();
-    let filter_base = base.clone();
-    cucumber
-        .filter_run(input, move |feature, rule, scenario| {
-            let full = feature.path.clone().unwrap_or_default();
-            let canonical = full.canonicalize().unwrap_or_else(|_| full.clone());
-            if !wanted.iter().any(|w| canonical.starts_with(w)) {
-                return false;
-            }
-            let path = full.strip_prefix(&filter_base).map(Path::to_path_buf).unwrap_or(full);
-            let tags: Vec<String> = feature
-                .tags
-                .iter()
-                .chain(rule.map(|r| &r.tags).into_iter().flatten())
-                .chain(&scenario.tags)
-                .cloned()
-                .collect();
-            if !selected(&filter_config, tags_expr.as_ref(), &tags) {
-                return false;
-            }
-            match skip_reason(&filter_config, filter_shared.as_deref(), &tags) {
-                None => true,
-                Some(reason) => {
-                    filter_skipped
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(skipped_record(&path, feature, scenario, tags, reason));
-                    false
+    if empty.is_none() {
+        crate::steps::link();
+        let mut cucumber = LockstepWorld::cucumber::<PathBuf>()
+            .with_parser(Planned(planned_features(&suite, &plan)))
+            .max_concurrent_scenarios(config.concurrency)
+            .retries(config.retries)
+            .with_writer(writer::AssertNormalized::new(
+                recorder.tee::<LockstepWorld, _>(writer::Json::for_tee(json_file).normalized()),
+            ))
+            .fail_on_skipped()
+            .with_default_cli();
+        if config.fail_fast {
+            cucumber = cucumber.fail_fast();
+        }
+        let (before_config, before_secrets, before_shared, before_gate) =
+            (config.clone(), secrets.clone(), shared.clone(), gate.clone());
+        let after_gate = gate.clone();
+        let cucumber = cucumber
+            .before(move |feature, _rule, scenario, world| {
+                let (config, secrets, shared, gate) =
+                    (before_config.clone(), before_secrets.clone(), before_shared.clone(), before_gate.clone());
+                async move {
+                    if gate.closed.load(Ordering::SeqCst) {
+                        // Interrupted: this scenario never starts; the run
+                        // is dropped once the running ones have ended.
+                        futures::future::pending::<()>().await;
+                    }
+                    gate.running.fetch_add(1, Ordering::SeqCst);
+                    world.start(config, shared, secrets, feature, scenario).await
+                }
+                .boxed_local()
+            })
+            .after(move |_feature, _rule, _scenario, _finished, world| {
+                let gate = after_gate.clone();
+                async move {
+                    if let Some(world) = world {
+                        world.stop().await;
+                    }
+                    gate.running.fetch_sub(1, Ordering::SeqCst);
+                    gate.changed.notify_waiters();
+                }
+                .boxed_local()
+            });
+        let signals = signals().map_err(RunError::Signals)?;
+        let run = cucumber.run(());
+        futures::pin_mut!(run);
+        tokio::select! {
+            _ = &mut run => {}
+            _ = signals => {
+                interrupted = true;
+                gate.closed.store(true, Ordering::SeqCst);
+                console.line(&format!(
+                    "interrupted: no new scenarios; waiting up to {} s for the {} running to end",
+                    DRAIN.as_secs(),
+                    gate.running.load(Ordering::SeqCst)
+                ));
+                let drained = async {
+                    loop {
+                        let notified = gate.changed.notified();
+                        if gate.running.load(Ordering::SeqCst) == 0 {
+                            break;
+                        }
+                        notified.await;
+                    }
+                };
+                tokio::select! {
+                    _ = &mut run => {}
+                    _ = drained => {}
+                    _ = tokio::time::sleep(DRAIN) => {}
                 }
             }
-        })
-        .await;
+        }
+    }
+    console.finish();
 
     let mut record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
     record.seed = config.seed;
-    record.scenarios.extend(std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner())));
-    let reports = write_reports(&config, &record, &catalogue, &secrets)?;
+    record.interrupted = interrupted;
+    if interrupted {
+        // Planned scenarios that never ended are in the reports too.
+        let ended: HashSet<(String, usize)> = record.scenarios.iter().map(|s| (s.file.clone(), s.line)).collect();
+        for i in plan.runs().filter(|i| !ended.contains(&(i.file.clone(), i.line))) {
+            record.scenarios.push(skipped_record(i, "not run: the run was interrupted".into()));
+        }
+    }
+    record.scenarios.extend(skipped);
+    if empty.is_some() {
+        // Nothing ran, so cucumber wrote nothing; an empty report is still a report.
+        let _ = std::fs::write(&json_partial, "[]");
+    }
+    std::fs::rename(&json_partial, &json_path)
+        .map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+    let mut reports = vec![json_path];
+    reports.extend(write_reports(&config, &record, &secrets)?);
     if let Some(shared) = shared.and_then(Arc::into_inner) {
         let _ = shared.mock.shutdown().await;
     }
-    let mut all = vec![json_path];
-    all.extend(reports);
     if logging {
-        all.push(config.report_dir.join("lockstep.log"));
+        reports.push(config.report_dir.join("lockstep.log"));
     }
-    Ok(RunResult { record, reports: all, secrets })
+    Ok(RunResult { record, reports, secrets, empty, allow_empty: config.allow_empty })
 }
 
-fn skipped_record(
-    path: &Path,
-    feature: &gherkin::Feature,
-    scenario: &gherkin::Scenario,
-    tags: Vec<String>,
-    reason: String,
-) -> ScenarioRecord {
+/// Resolves on the first SIGINT or SIGTERM.
+fn signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+fn skipped_record(i: &Instance, reason: String) -> ScenarioRecord {
     ScenarioRecord {
-        file: path.display().to_string(),
-        feature: feature.name.clone(),
-        name: scenario.name.clone(),
-        line: scenario.position.line,
-        tags,
+        file: i.file.clone(),
+        feature: i.feature.clone(),
+        name: i.name.clone(),
+        line: i.line,
+        tags: i.tags.clone(),
         steps: 0,
         duration: Duration::ZERO,
         outcome: Outcome::Skipped { reason },
+        attempts: 0,
     }
 }
 
-fn write_reports(
-    config: &RunConfig,
-    record: &RunRecord,
-    catalogue: &[crate::requirements::Requirement],
-    secrets: &Secrets,
-) -> Result<Vec<PathBuf>, RunError> {
-    let outputs =
-        [("junit.xml", report::junit::render(record)), ("summary.md", report::markdown::render(record, catalogue))];
-    let mut written = Vec::new();
-    for (name, text) in outputs {
-        let path = config.report_dir.join(name);
-        std::fs::write(&path, secrets.redact(&text))
-            .map_err(|source| RunError::Reports { path: path.clone(), source })?;
-        written.push(path);
-    }
-    Ok(written)
+fn write_reports(config: &RunConfig, record: &RunRecord, secrets: &Secrets) -> Result<Vec<PathBuf>, RunError> {
+    report::write_all(&config.report_dir, record, &config.catalogue, secrets)
+        .map_err(|(path, source)| RunError::Reports { path, source })
 }
 
-/// The end-of-run summary for the console.
+/// The end-of-run summary for the console: what failed (again, for the
+/// reader who scrolls to the end), the totals, the reports.
 pub fn summary(result: &RunResult) -> String {
+    use crate::selection::plural;
     use std::fmt::Write as _;
     let r = &result.record;
     let mut out = String::new();
     for p in &r.parse_failures {
         let _ = writeln!(out, "error: {}", p.message);
     }
-    for s in &r.scenarios {
-        match &s.outcome {
-            Outcome::Failed { step, message } => {
-                let _ = writeln!(out, "FAILED  {} ({})\n        step: {step}\n        {message}", s.name, s.location());
-            }
-            Outcome::Skipped { reason } => {
-                let _ = writeln!(out, "SKIPPED {} ({}): {reason}", s.name, s.location());
-            }
-            Outcome::Passed => {}
+    let failed: Vec<&ScenarioRecord> =
+        r.scenarios.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nFailed:");
+        for s in failed {
+            let _ = writeln!(out, "  {} {}", s.location(), s.name);
         }
     }
+    if let Some(why) = &result.empty {
+        let _ = writeln!(out, "\n{why}{}", if result.allow_empty { " (--allow-empty: not an error)" } else { "" });
+    }
+    let flaky = r.scenarios.iter().filter(|s| s.outcome == Outcome::Passed && s.attempts > 1).count();
+    let n = r.scenarios.len();
     let _ = writeln!(
         out,
-        "\n{} features, {} scenarios ({} passed, {} failed, {} skipped), {} steps in {:.2} s; seed {}",
+        "\n{}{} feature{}, {} scenario{} ({} passed{}, {} failed, {} skipped), {} step{} in {:.2} s; seed {}",
+        if r.interrupted { "INTERRUPTED: " } else { "" },
         r.features,
-        r.scenarios.len(),
+        plural(r.features),
+        n,
+        plural(n),
         r.passed(),
+        if flaky > 0 { format!(" of which {flaky} flaky") } else { String::new() },
         r.failed(),
         r.skipped(),
         r.steps(),
+        plural(r.steps()),
         r.duration.as_secs_f64(),
         r.seed
     );

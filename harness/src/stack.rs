@@ -196,12 +196,7 @@ impl Stack {
         mdm_config.clock = Arc::new(ScenarioClock(mock.mock().clock().clone()));
         mdm_config.pubsub_topic = Some(TOPIC.into());
         mdm_config.poll_interval = Duration::from_millis(200);
-        mdm_config.defects = config
-            .mdm_defects
-            .iter()
-            .map(|d| d.parse::<reference_mdm::Defect>())
-            .collect::<Result<_, _>>()
-            .map_err(StackError::Mdm)?;
+        mdm_config.defects = config.mdm_defects.clone();
         let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;
         let base = mdm_server.base_url.trim_end_matches('/').to_owned();
         subscribe_mdm(&mock, &base)?;

@@ -7,7 +7,7 @@ use crate::config::RunConfig;
 use crate::device::DeviceUnderTest;
 use crate::passcodes::Rng;
 use crate::redact::Secrets;
-use crate::runner::VENDORS;
+use crate::selection::VENDORS;
 use crate::stack::{SharedTarget, Stack};
 use crate::target::Reply;
 use android_sim::{Ownership, Passcode};

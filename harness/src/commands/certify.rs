@@ -47,14 +47,20 @@ pub struct Certificate {
 }
 
 pub async fn execute(args: &CertifyArgs, fixtures: PathBuf) -> u8 {
+    let Some(device) = &args.run.device else {
+        eprintln!("error: certify needs --device adb:SERIAL|tcp:HOST:PORT|profile:NAME");
+        return crate::EXIT_CONFIG;
+    };
+    let device_tag = format!("@{}", crate::steps::firmware::DEVICE_TAG);
     let run_args = RunArgs {
-        paths: if args.paths.is_empty() { vec![PathBuf::from("features/firmware")] } else { args.paths.clone() },
-        tags: Some(format!("@{}", crate::steps::firmware::DEVICE_TAG)),
-        report_dir: args.report_dir.clone(),
+        paths: if args.run.paths.is_empty() { vec!["features/firmware".into()] } else { args.run.paths.clone() },
+        tags: Some(match &args.run.tags {
+            Some(t) => format!("{device_tag} and ({t})"),
+            None => device_tag,
+        }),
         no_progress: true,
-        device: Some(args.device.clone()),
-        adb_server: args.adb_server.clone(),
-        ..Default::default()
+        device: Some(device.clone()),
+        ..args.run.clone()
     };
     let config = match config::resolve(&run_args, fixtures.clone()) {
         Ok(c) => c,

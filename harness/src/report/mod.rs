@@ -9,7 +9,61 @@ pub mod recorder;
 
 pub use recorder::Recorder;
 
+use crate::redact::Secrets;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The files a run writes into its report directory. A run removes them
+/// all when it starts, so no file of an earlier run sits beside its own.
+pub const OWNED: [&str; 5] = ["junit.xml", "cucumber.json", "summary.md", "rerun.txt", "lockstep.log"];
+
+/// Remove the files a run owns (and any half-written temporary ones) from `dir`.
+pub fn clear_owned(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if OWNED.contains(&name) || name.starts_with(".lockstep-") {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write `text` to `dir/name` through a temporary file renamed into place,
+/// so a reader (or an interrupted run) never sees half a report.
+pub fn write_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, (PathBuf, std::io::Error)> {
+    let path = dir.join(name);
+    let temp = dir.join(format!(".lockstep-{name}.partial"));
+    std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &path)).map_err(|e| (path.clone(), e))?;
+    Ok(path)
+}
+
+/// Every report but the Cucumber JSON (cucumber's own writer makes it), redacted.
+pub fn write_all(
+    dir: &Path,
+    record: &RunRecord,
+    catalogue: &[crate::requirements::Requirement],
+    secrets: &Secrets,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let outputs = [
+        ("junit.xml", junit::render(record)),
+        ("summary.md", markdown::render(record, catalogue)),
+        ("rerun.txt", rerun(record)),
+    ];
+    outputs.into_iter().map(|(name, text)| write_atomically(dir, name, &secrets.redact(&text))).collect()
+}
+
+/// `rerun.txt`: the failed scenarios' `PATH:LINE`s, one a line, for
+/// `lockstep run @reports/rerun.txt`.
+pub fn rerun(record: &RunRecord) -> String {
+    record
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+        .map(|s| format!("{}\n", s.location()))
+        .collect()
+}
 
 /// How one scenario ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +92,8 @@ pub struct ScenarioRecord {
     pub steps: usize,
     pub duration: Duration,
     pub outcome: Outcome,
+    /// Attempts made (1 without --retries); a pass after more than one is flaky.
+    pub attempts: u32,
 }
 
 impl ScenarioRecord {
@@ -66,6 +122,8 @@ pub struct RunRecord {
     pub scenarios: Vec<ScenarioRecord>,
     pub parse_failures: Vec<ParseFailure>,
     pub duration: Duration,
+    /// SIGINT or SIGTERM stopped the run before every scenario had run.
+    pub interrupted: bool,
 }
 
 impl RunRecord {
@@ -111,6 +169,7 @@ mod tests {
             steps: 5,
             duration: Duration::from_millis(12),
             outcome,
+            attempts: 1,
         };
         RunRecord {
             seed: 7,
@@ -135,6 +194,7 @@ mod tests {
             ],
             parse_failures: vec![],
             duration: Duration::from_millis(40),
+            interrupted: false,
         }
     }
 

@@ -7,8 +7,8 @@ use super::{Outcome, ParseFailure, RunRecord, ScenarioRecord};
 use crate::redact::Secrets;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, StepError};
 use cucumber::{cli, gherkin, parser, Event, World, Writer};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::HashMap;
+use crate::console::Console;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,29 +23,27 @@ pub struct Recorder {
     base: PathBuf,
     started: HashMap<(String, usize, String), SystemTime>,
     steps: HashMap<(String, usize, String), usize>,
-    progress: ProgressBar,
+    /// Attempts started per scenario (more than one with --retries).
+    attempts: HashMap<(String, usize, String), u32>,
+    /// Scenarios whose current attempt failed and will be tried again.
+    retrying: HashSet<(String, usize, String)>,
+    console: Console,
     run_started: Option<SystemTime>,
 }
 
 impl Recorder {
-    /// `base` is the directory feature paths are shown relative to.
-    pub fn new(secrets: Secrets, base: &Path, show_progress: bool) -> Self {
-        let progress = if show_progress {
-            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        progress.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} scenarios {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+    /// `base` is the directory feature paths are shown relative to; each
+    /// finished scenario goes to `console` as it ends.
+    pub fn new(secrets: Secrets, base: &Path, console: Console) -> Self {
         Recorder {
             record: Arc::default(),
             secrets,
             base: base.to_owned(),
             started: HashMap::new(),
             steps: HashMap::new(),
-            progress,
+            attempts: HashMap::new(),
+            retrying: HashSet::new(),
+            console,
             run_started: None,
         }
     }
@@ -69,6 +67,12 @@ impl Recorder {
     ) {
         let file = self.relative(feature.path.as_ref());
         let key = (file.clone(), scenario.position.line, scenario.name.clone());
+        if self.retrying.remove(&key) {
+            // This attempt failed and another follows; only the last counts.
+            self.steps.remove(&key);
+            return;
+        }
+        let attempts = self.attempts.get(&key).copied().unwrap_or(1);
         let started = self.started.get(&key).copied().unwrap_or(at);
         let steps = self.steps.get(&key).copied().unwrap_or(0);
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
@@ -88,9 +92,11 @@ impl Recorder {
             steps,
             duration: at.duration_since(started).unwrap_or(Duration::ZERO),
             outcome: outcome.unwrap_or(Outcome::Passed),
+            attempts,
         });
-        drop(record);
-        self.progress.inc(1);
+        if let Some(done) = record.scenarios.last() {
+            self.console.finished(done);
+        }
     }
 
     fn scenario_event<W>(
@@ -103,7 +109,8 @@ impl Recorder {
         let key = (self.relative(feature.path.as_ref()), scenario.position.line, scenario.name.clone());
         match &ev.event {
             Scenario::Started => {
-                self.started.insert(key, at);
+                *self.attempts.entry(key.clone()).or_default() += 1;
+                self.started.entry(key).or_insert(at);
             }
             Scenario::Step(step, event::Step::Passed(..)) | Scenario::Background(step, event::Step::Passed(..)) => {
                 let _ = step;
@@ -117,9 +124,12 @@ impl Recorder {
                 if let Some(loc) = loc {
                     message.push_str(&format!(" [step defined at {}:{}]", loc.path, loc.line));
                 }
+                if ev.retries.is_some_and(|r| r.left > 0) {
+                    self.retrying.insert(key);
+                    return;
+                }
                 let outcome =
                     Outcome::Failed { step: self.secrets.redact(&text), message: self.secrets.redact(&message) };
-                self.progress.println(format!("FAILED {} ({}:{})", scenario.name, key.0, key.1));
                 self.finish_scenario(feature, scenario, at, Some(outcome));
             }
             Scenario::Step(step, event::Step::Skipped) | Scenario::Background(step, event::Step::Skipped) => {
@@ -164,7 +174,7 @@ impl<W: World + Debug> Writer<W> for Recorder {
             Ok(ev) => ev,
             Err(e) => {
                 let message = self.secrets.redact(&parse_error(&e));
-                self.progress.println(format!("ERROR {message}"));
+                self.console.line(&format!("ERROR {message}"));
                 self.record.lock().unwrap_or_else(|e| e.into_inner()).parse_failures.push(ParseFailure { message });
                 return;
             }
@@ -174,7 +184,7 @@ impl<W: World + Debug> Writer<W> for Recorder {
             Cucumber::Started => self.run_started = Some(at),
             Cucumber::ParsingFinished { features, scenarios, .. } => {
                 self.record.lock().unwrap_or_else(|e| e.into_inner()).features = *features;
-                self.progress.set_length(*scenarios as u64);
+                self.console.start(*scenarios);
             }
             Cucumber::Feature(feature, event::Feature::Scenario(scenario, ev)) => {
                 self.scenario_event(feature, scenario, ev, at);
@@ -186,7 +196,7 @@ impl<W: World + Debug> Writer<W> for Recorder {
                 let started = self.run_started.unwrap_or(at);
                 self.record.lock().unwrap_or_else(|e| e.into_inner()).duration =
                     at.duration_since(started).unwrap_or(Duration::ZERO);
-                self.progress.finish_and_clear();
+                self.console.finish();
             }
             _ => {}
         }

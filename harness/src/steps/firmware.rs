@@ -67,18 +67,6 @@ pub const VOCABULARY: &[StepDoc] = &[
 
 pub fn anchor() {}
 
-/// Why a scenario does not run with this `--device`, if it does not.
-pub fn skip_reason(device: &DeviceChoice, tags: &[String]) -> Option<String> {
-    let has = |t: &str| tags.iter().any(|x| x == t);
-    match device {
-        DeviceChoice::Embedded => None,
-        _ if !has(DEVICE_TAG) => Some("needs the MDM; with --device only the device-side checks (@device) run".into()),
-        DeviceChoice::Adb(_) if has("god-mode") => {
-            Some("needs god-mode control of a simulated device, which a device over adb does not offer".into())
-        }
-        _ => None,
-    }
-}
 
 #[given(regex = r#"^the device under test "(\w+)" runs "([^"]+)"(?: with a (\d+)-digit passcode)?$"#)]
 async fn device_under_test(w: &mut LockstepWorld, alias: String, profile: String, digits: String) -> StepResult {

@@ -1,0 +1,347 @@
+//! Which scenarios a run runs, which it skips and why: the one place the
+//! filters (`PATH:LINE`, `--tags`, `--name`, `--vendor`, `--shard`) and the
+//! skip policy (what a target or device cannot do) are applied. `lockstep
+//! run` and `lockstep list` both take their [`Plan`] from [`plan`], so a
+//! listing is exactly what a run would do, in the same order.
+
+use crate::config::{DeviceChoice, RunConfig};
+use crate::suite::{Instance, Suite};
+use cucumber::tag::Ext as _;
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// The vendor tags a scenario can carry; one picks the reference MDM's vendor profile.
+pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
+
+/// Tag of scenarios that need the virtual clock.
+pub const VIRTUAL_TIME_TAG: &str = "virtual-time";
+/// Tag of scenarios that reach around the MDM to the devices and the mock.
+pub const GOD_MODE_TAG: &str = "god-mode";
+
+/// A positional argument: a feature file or directory, and for a file the
+/// lines asked for (`features/x.feature:23:31`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathSpec {
+    pub path: PathBuf,
+    /// Empty: everything under `path`.
+    pub lines: Vec<usize>,
+}
+
+impl PathSpec {
+    /// `PATH`, or `PATH:LINE[:LINE...]`.
+    pub fn parse(text: &str) -> Result<PathSpec, String> {
+        let mut parts: Vec<&str> = text.split(':').collect();
+        let mut lines = Vec::new();
+        while parts.len() > 1 {
+            let last = parts[parts.len() - 1];
+            if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
+                break;
+            }
+            let n: usize = last.parse().map_err(|_| format!("`{text}`: `{last}` is not a line number"))?;
+            if n == 0 {
+                return Err(format!("`{text}`: lines count from 1"));
+            }
+            lines.insert(0, n);
+            parts.pop();
+        }
+        let path = parts.join(":");
+        if path.is_empty() {
+            return Err(format!("`{text}`: no path before the line number"));
+        }
+        Ok(PathSpec { path: PathBuf::from(path), lines })
+    }
+}
+
+/// `--shard I/N`: the I-th of N disjoint parts of the selection (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not I/N with 1 <= I <= N, e.g. 2/3");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Whether `instance` falls in this shard. The split hashes the
+    /// instance's identity (file, name, Examples cells), not its position,
+    /// so adding or changing other files never moves a scenario between
+    /// shards. FNV-1a: small, fixed, the same on every machine.
+    pub fn contains(&self, instance: &Instance) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in instance.identity().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+/// What the target turned out to be, once it answered (external runs).
+#[derive(Debug, Clone)]
+pub struct TargetFacts {
+    pub url: String,
+    pub vendor: String,
+}
+
+/// One selected instance and whether it runs.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub instance: Instance,
+    /// `Some(reason)`: selected, but this target or device cannot run it.
+    pub skip: Option<String>,
+}
+
+/// What a run will do.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Selected instances, in run order.
+    pub entries: Vec<Planned>,
+    /// How many instances the suite held before the filters.
+    pub total: usize,
+    /// How many each filter dropped, in the order they apply.
+    pub dropped: Vec<(String, usize)>,
+}
+
+impl Plan {
+    /// The instances that will run.
+    pub fn runs(&self) -> impl Iterator<Item = &Instance> {
+        self.entries.iter().filter(|e| e.skip.is_none()).map(|e| &e.instance)
+    }
+
+    pub fn run_count(&self) -> usize {
+        self.runs().count()
+    }
+
+    /// Why nothing runs, for exit 4: what was asked and which filter emptied it.
+    pub fn why_empty(&self) -> String {
+        let mut out = format!("nothing to run: the suite holds {} scenario{}", self.total, plural(self.total));
+        for (filter, n) in &self.dropped {
+            if *n > 0 {
+                out.push_str(&format!("; {filter} left out {n}"));
+            }
+        }
+        let skipped = self.entries.len();
+        if skipped > 0 {
+            out.push_str(&format!("; the {skipped} selected {} skipped", if skipped == 1 { "is" } else { "are" }));
+            if let Some(reason) = self.entries.iter().find_map(|e| e.skip.as_deref()) {
+                out.push_str(&format!(" (e.g. {reason})"));
+            }
+        }
+        out
+    }
+}
+
+/// `s` for a count other than one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A `PATH:LINE` that names no scenario.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}: no scenario or Examples row at line {line}; scenarios in this file start at lines {starts}")]
+pub struct LineError {
+    pub file: String,
+    pub line: usize,
+    pub starts: String,
+}
+
+/// Apply the filters and the skip policy to the suite.
+pub fn plan(suite: &Suite, config: &RunConfig, target: Option<&TargetFacts>) -> Result<Plan, LineError> {
+    let all: Vec<&Instance> = suite.instances().collect();
+    let mut plan = Plan { total: all.len(), ..Plan::default() };
+    let mut keep = all;
+
+    // PATH:LINE
+    let before = keep.len();
+    let mut wanted_lines: Vec<(PathBuf, usize)> = Vec::new();
+    for spec in &config.paths {
+        if spec.lines.is_empty() {
+            continue;
+        }
+        let Some(file) = suite.file(&spec.path) else { continue };
+        for &line in &spec.lines {
+            let hits = lines_select(file, line);
+            if hits.is_empty() {
+                let starts: Vec<String> = file.outline.scenarios.iter().map(|s| s.line.to_string()).collect();
+                return Err(LineError { file: file.file.clone(), line, starts: starts.join(", ") });
+            }
+            wanted_lines.extend(hits.into_iter().map(|l| (file.path.clone(), l)));
+        }
+    }
+    if config.paths.iter().any(|s| !s.lines.is_empty()) {
+        let whole: Vec<PathBuf> = config
+            .paths
+            .iter()
+            .filter(|s| s.lines.is_empty())
+            .flat_map(|s| crate::suite::feature_files(std::slice::from_ref(&s.path)).unwrap_or_default())
+            .collect();
+        keep.retain(|i| {
+            let f = suite.files.iter().find(|f| f.file == i.file);
+            f.is_some_and(|f| whole.contains(&f.path) || wanted_lines.iter().any(|(p, l)| *p == f.path && *l == i.line))
+        });
+    }
+    plan.dropped.push(("PATH:LINE".into(), before - keep.len()));
+
+    if let Some(tags) = &config.tags {
+        let before = keep.len();
+        keep.retain(|i| tags.expr.eval(i.tags.iter()));
+        plan.dropped.push((format!("--tags {}", tags.text), before - keep.len()));
+    }
+    if let Some(name) = &config.name {
+        let before = keep.len();
+        keep.retain(|i| name.is_match(&i.name));
+        plan.dropped.push((format!("--name {}", name.as_str()), before - keep.len()));
+    }
+    if let Some(v) = &config.vendor {
+        let before = keep.len();
+        keep.retain(|i| {
+            let vendor_tags: Vec<&String> = i.tags.iter().filter(|t| VENDORS.contains(&t.as_str())).collect();
+            vendor_tags.is_empty() || vendor_tags.contains(&v)
+        });
+        plan.dropped.push((format!("--vendor {v}"), before - keep.len()));
+    }
+    if let Some(shard) = &config.shard {
+        let before = keep.len();
+        keep.retain(|i| shard.contains(i));
+        plan.dropped.push((format!("--shard {shard}"), before - keep.len()));
+    }
+    plan.entries = keep
+        .into_iter()
+        .map(|i| Planned { instance: i.clone(), skip: skip_reason(config, target, &i.tags) })
+        .collect();
+    Ok(plan)
+}
+
+/// The lines of the instances that `line` of `file` selects: an Examples
+/// row's line selects that row; a scenario's own line, or any line inside
+/// it, selects the scenario (every row of an outline); an `Examples:`
+/// line selects that block's rows.
+fn lines_select(file: &crate::suite::FeatureFile, line: usize) -> Vec<usize> {
+    for s in &file.outline.scenarios {
+        if line < s.line || line > s.last_line {
+            continue;
+        }
+        if !s.is_outline && s.examples.is_empty() {
+            return vec![s.line];
+        }
+        for e in &s.examples {
+            if e.rows.contains(&line) {
+                return vec![line];
+            }
+            if e.line == line {
+                return e.rows.clone();
+            }
+        }
+        return s.examples.iter().flat_map(|e| e.rows.iter().copied()).collect();
+    }
+    Vec::new()
+}
+
+/// Why a scenario will not run against this configuration, if it will not.
+pub fn skip_reason(config: &RunConfig, target: Option<&TargetFacts>, tags: &[String]) -> Option<String> {
+    let has = |t: &str| tags.iter().any(|x| x == t);
+    if let Some(reason) = device_skip_reason(&config.device, tags) {
+        return Some(reason);
+    }
+    if let Some(target) = target {
+        let url = &target.url;
+        if has(VIRTUAL_TIME_TAG) {
+            return Some(format!("needs the virtual clock, which the external MDM at {url} does not share"));
+        }
+        if has(GOD_MODE_TAG) {
+            return Some("talks to the devices around the MDM (god-mode), which only the embedded stack allows".into());
+        }
+        if let Some(other) = tags.iter().find(|t| VENDORS.contains(&t.as_str()) && **t != target.vendor) {
+            return Some(format!("checks the `{other}` vendor profile; the MDM at {url} claims `{}`", target.vendor));
+        }
+    }
+    None
+}
+
+/// With `--device`, only the device-side checks run.
+pub fn device_skip_reason(device: &DeviceChoice, tags: &[String]) -> Option<String> {
+    let has = |t: &str| tags.iter().any(|x| x == t);
+    match device {
+        DeviceChoice::Embedded => None,
+        _ if !has(crate::steps::firmware::DEVICE_TAG) => Some("needs the MDM; with --device only the device-side checks (@device) run".into()),
+        DeviceChoice::Adb(_) if has(GOD_MODE_TAG) => {
+            Some("needs god-mode control of a simulated device, which a device over adb does not offer".into())
+        }
+        _ => None,
+    }
+}
+
+/// One line of `lockstep list --json`.
+#[derive(Debug, Serialize)]
+pub struct Listed<'a> {
+    pub location: String,
+    pub feature: &'a str,
+    pub name: &'a str,
+    pub tags: Vec<String>,
+    /// `run` or `skip`.
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+}
+
+impl Plan {
+    /// The plan as `lockstep list` prints it.
+    pub fn listing(&self) -> Vec<Listed<'_>> {
+        self.entries
+            .iter()
+            .map(|e| Listed {
+                location: e.instance.location(),
+                feature: &e.instance.feature,
+                name: &e.instance.name,
+                tags: e.instance.tags.iter().map(|t| format!("@{t}")).collect(),
+                action: if e.skip.is_some() { "skip" } else { "run" },
+                reason: e.skip.as_deref(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn path_specs() {
+        assert_eq!(PathSpec::parse("a/b.feature").unwrap(), PathSpec { path: "a/b.feature".into(), lines: vec![] });
+        assert_eq!(PathSpec::parse("a/b.feature:23:31").unwrap().lines, [23, 31]);
+        assert!(PathSpec::parse("a.feature:0").is_err());
+        assert!(PathSpec::parse(":3").is_err());
+    }
+
+    #[test]
+    fn shard_specs() {
+        assert_eq!("2/3".parse::<Shard>().unwrap(), Shard { index: 2, count: 3 });
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+}
