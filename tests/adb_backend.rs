@@ -87,7 +87,7 @@ async fn firmware_run_over_tcp(profile: &str) -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let reports = tempfile::tempdir().unwrap();
     let args = lockstep::cli::RunArgs {
-        paths: vec![root.join("features/firmware")],
+        paths: vec![root.join("features/firmware").display().to_string()],
         seed: Some(11),
         report_dir: Some(reports.path().to_owned()),
         no_progress: true,

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     let mut args = Args::parse_from(argv).run;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     if args.paths.is_empty() {
-        args.paths = vec![root.join("features")];
+        args.paths = vec![root.join("features").display().to_string()];
     }
     args.report_dir.get_or_insert_with(|| root.join("target/lockstep-reports"));
     args.no_progress = true;

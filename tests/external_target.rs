@@ -29,7 +29,10 @@ fn an_external_mdm_is_driven_through_the_driver_protocol() {
 
         let reports = tempfile::tempdir().unwrap();
         let args = RunArgs {
-            paths: vec![root.join("features/reset_passcode"), root.join("features/self_service")],
+            paths: vec![
+                root.join("features/reset_passcode").display().to_string(),
+                root.join("features/self_service").display().to_string(),
+            ],
             target: Some(mdm.base_url.clone()),
             amapi_listen: Some(amapi),
             smtp_listen: Some(smtp),

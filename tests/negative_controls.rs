@@ -101,7 +101,7 @@ fn each_defect_fails_exactly_the_scenarios_that_check_it() {
     for (broken, expected) in table() {
         let reports = tempfile::tempdir().unwrap();
         let mut args = RunArgs {
-            paths: vec![root.join("features")],
+            paths: vec![root.join("features").display().to_string()],
             seed: Some(5),
             report_dir: Some(reports.path().to_owned()),
             no_progress: true,
@@ -109,7 +109,7 @@ fn each_defect_fails_exactly_the_scenarios_that_check_it() {
         };
         let label = match broken {
             Break::Defect(d) => {
-                args.mdm_defect = vec![d.to_owned()];
+                args.mdm_defect = vec![d.parse().unwrap()];
                 format!("--mdm-defect {d}")
             }
             Break::Swap(s) => {

@@ -63,7 +63,7 @@ fn no_passcode_reaches_any_output() {
     for swap in [None, Some("google-pixel-8=acme-a14-stale-keyguard")] {
         let reports = tempfile::tempdir().unwrap();
         let args = RunArgs {
-            paths: vec![root.join("features")],
+            paths: vec![root.join("features").display().to_string()],
             seed: Some(11),
             report_dir: Some(reports.path().to_owned()),
             swap_profile: swap.into_iter().map(String::from).collect(),

@@ -190,7 +190,8 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         return Err(ConfigError::Concurrency);
     }
     let report_dir = args.report_dir.clone().unwrap_or_else(|| PathBuf::from("reports"));
-    std::fs::create_dir_all(&report_dir).map_err(|source| ConfigError::ReportDir { path: report_dir.clone(), source })?;
+    std::fs::create_dir_all(&report_dir)
+        .map_err(|source| ConfigError::ReportDir { path: report_dir.clone(), source })?;
     Ok(RunConfig {
         paths,
         tags,
@@ -267,8 +268,10 @@ fn resolve_paths(args: &[String]) -> Result<Vec<PathSpec>, ConfigError> {
     for arg in args {
         if let Some(file) = arg.strip_prefix('@') {
             let file = PathBuf::from(file);
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| ConfigError::Rerun { file: file.clone(), problem: format!("cannot read the rerun file: {e}") })?;
+            let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::Rerun {
+                file: file.clone(),
+                problem: format!("cannot read the rerun file: {e}"),
+            })?;
             for (i, line) in text.lines().enumerate() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {

@@ -142,8 +142,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     // into place once the run is over.
     let json_path = config.report_dir.join("cucumber.json");
     let json_partial = config.report_dir.join(".lockstep-cucumber.json.partial");
-    let json_file = std::fs::File::create(&json_partial)
-        .map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+    let json_file =
+        std::fs::File::create(&json_partial).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
     // A no-op when the caller installed its own subscriber (the leak test does).
     let logging = crate::logging::to_report_dir(&config.report_dir, secrets.clone());
 
@@ -252,8 +252,10 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         }
     }
     record.scenarios.extend(skipped);
-    if empty.is_some() {
-        // Nothing ran, so cucumber wrote nothing; an empty report is still a report.
+    let written = std::fs::metadata(&json_partial).map(|m| m.len()).unwrap_or(0);
+    if written == 0 {
+        // Nothing ran, or the run was interrupted before cucumber's writer
+        // got to the end; an empty report is still a valid report.
         let _ = std::fs::write(&json_partial, "[]");
     }
     std::fs::rename(&json_partial, &json_path)

@@ -228,10 +228,8 @@ pub fn plan(suite: &Suite, config: &RunConfig, target: Option<&TargetFacts>) -> 
         keep.retain(|i| shard.contains(i));
         plan.dropped.push((format!("--shard {shard}"), before - keep.len()));
     }
-    plan.entries = keep
-        .into_iter()
-        .map(|i| Planned { instance: i.clone(), skip: skip_reason(config, target, &i.tags) })
-        .collect();
+    plan.entries =
+        keep.into_iter().map(|i| Planned { instance: i.clone(), skip: skip_reason(config, target, &i.tags) }).collect();
     Ok(plan)
 }
 
@@ -286,7 +284,9 @@ pub fn device_skip_reason(device: &DeviceChoice, tags: &[String]) -> Option<Stri
     let has = |t: &str| tags.iter().any(|x| x == t);
     match device {
         DeviceChoice::Embedded => None,
-        _ if !has(crate::steps::firmware::DEVICE_TAG) => Some("needs the MDM; with --device only the device-side checks (@device) run".into()),
+        _ if !has(crate::steps::firmware::DEVICE_TAG) => {
+            Some("needs the MDM; with --device only the device-side checks (@device) run".into())
+        }
         DeviceChoice::Adb(_) if has(GOD_MODE_TAG) => {
             Some("needs god-mode control of a simulated device, which a device over adb does not offer".into())
         }

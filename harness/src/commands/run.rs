@@ -68,11 +68,7 @@ async fn list(args: &RunArgs, json: bool, fixtures: PathBuf) -> u8 {
             }
         }
         let n = plan.run_count();
-        println!(
-            "{n} scenario{} to run, {} skipped",
-            crate::selection::plural(n),
-            listing.len() - n
-        );
+        println!("{n} scenario{} to run, {} skipped", crate::selection::plural(n), listing.len() - n);
     }
     if plan.run_count() == 0 && !config.allow_empty {
         eprintln!("{}", plan.why_empty());

@@ -7,7 +7,13 @@ use std::fmt::Write as _;
 
 pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
     let mut out = String::from("# Lockstep run\n\n");
-    let verdict = if run.succeeded() { "PASSED" } else { "FAILED" };
+    let verdict = if run.interrupted {
+        "INTERRUPTED (SIGINT/SIGTERM; scenarios not run are listed as skipped)"
+    } else if run.succeeded() {
+        "PASSED"
+    } else {
+        "FAILED"
+    };
     let _ = writeln!(
         out,
         "**{verdict}**: {} scenarios ({} passed, {} failed, {} skipped), {} steps, {} features, in {:.2} s. Seed {}.\n",

@@ -4,10 +4,10 @@
 //! the events' own timestamps, not from when they reach us.
 
 use super::{Outcome, ParseFailure, RunRecord, ScenarioRecord};
+use crate::console::Console;
 use crate::redact::Secrets;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, StepError};
 use cucumber::{cli, gherkin, parser, Event, World, Writer};
-use crate::console::Console;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};

@@ -67,7 +67,6 @@ pub const VOCABULARY: &[StepDoc] = &[
 
 pub fn anchor() {}
 
-
 #[given(regex = r#"^the device under test "(\w+)" runs "([^"]+)"(?: with a (\d+)-digit passcode)?$"#)]
 async fn device_under_test(w: &mut LockstepWorld, alias: String, profile: String, digits: String) -> StepResult {
     if w.handsets.contains_key(&alias) {

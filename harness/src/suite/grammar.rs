@@ -119,7 +119,10 @@ fn classify(text: &str) -> Token {
         Token::Scenario { outline: false }
     } else if header(text, &EXAMPLES) {
         Token::Examples
-    } else if text.starts_with("* ") || text == "*" || STEPS.iter().any(|k| text.strip_prefix(k).is_some_and(|r| r.starts_with(' '))) {
+    } else if text.starts_with("* ")
+        || text == "*"
+        || STEPS.iter().any(|k| text.strip_prefix(k).is_some_and(|r| r.starts_with(' ')))
+    {
         Token::Step
     } else {
         Token::Other
@@ -190,7 +193,15 @@ struct Checker {
 
 impl Default for Checker {
     fn default() -> Self {
-        Checker { state: State::Start, outline: Outline::default(), seen_feature: false, children: false, cells: None, suspect: None, tags_in_scenario: false }
+        Checker {
+            state: State::Start,
+            outline: Outline::default(),
+            seen_feature: false,
+            children: false,
+            cells: None,
+            suspect: None,
+            tags_in_scenario: false,
+        }
     }
 }
 
@@ -228,7 +239,11 @@ impl Checker {
         if token == Token::Comment && self.state == State::Start {
             if let Some(lang) = language(text) {
                 if lang != "en" {
-                    return Err(self.err(line, column, format!("`# language: {lang}`: only English keywords are supported")));
+                    return Err(self.err(
+                        line,
+                        column,
+                        format!("`# language: {lang}`: only English keywords are supported"),
+                    ));
                 }
             }
         }
@@ -248,7 +263,12 @@ impl Checker {
                 self.open(Block::Feature);
             }
             (State::Start | State::Tagged(Tagged::Feature), _) => {
-                return Err(self.expected(line, column, text, "`Feature:` (a file holds one feature, optionally after its tags)"));
+                return Err(self.expected(
+                    line,
+                    column,
+                    text,
+                    "`Feature:` (a file holds one feature, optionally after its tags)",
+                ));
             }
             (_, Token::Feature) => {
                 return Err(self.err(line, column, "a second `Feature:`; a file holds one feature".into()));
@@ -281,10 +301,19 @@ impl Checker {
             }
 
             // --- scenarios and rules
-            (_, Token::Scenario { outline }) if self.can_start_child() || self.state == State::Tagged(Tagged::Child) => {
+            (_, Token::Scenario { outline })
+                if self.can_start_child() || self.state == State::Tagged(Tagged::Child) =>
+            {
                 self.close_scenario()?;
                 self.children = true;
-                self.outline.scenarios.push(ScenarioOutline { line, column, last_line: line, is_outline: outline, examples: Vec::new(), steps: 0 });
+                self.outline.scenarios.push(ScenarioOutline {
+                    line,
+                    column,
+                    last_line: line,
+                    is_outline: outline,
+                    examples: Vec::new(),
+                    steps: 0,
+                });
                 self.open(Block::Scenario);
             }
             (_, Token::Rule) if self.can_start_child() || self.state == State::Tagged(Tagged::Child) => {
@@ -314,7 +343,10 @@ impl Checker {
             }
 
             // --- steps and their arguments
-            (State::Description(b @ (Block::Background | Block::Scenario)) | State::Steps(b) | State::StepTable(b), Token::Step) => {
+            (
+                State::Description(b @ (Block::Background | Block::Scenario)) | State::Steps(b) | State::StepTable(b),
+                Token::Step,
+            ) => {
                 self.suspect = None;
                 self.state = State::Steps(b);
                 if b == Block::Scenario {
@@ -338,7 +370,13 @@ impl Checker {
             // --- everything else is out of place
             (State::Description(Block::Feature | Block::Rule), Token::Step) => {
                 return Err(self.suspect.take().unwrap_or_else(|| {
-                    self.err(line, column, format!("`{text}`: a step outside any scenario; steps belong under `Scenario:` or `Background:`"))
+                    self.err(
+                        line,
+                        column,
+                        format!(
+                            "`{text}`: a step outside any scenario; steps belong under `Scenario:` or `Background:`"
+                        ),
+                    )
                 }));
             }
             (state, _) => {
@@ -386,7 +424,10 @@ impl Checker {
     fn in_scenario(&self) -> bool {
         let scenario_state = matches!(
             self.state,
-            State::Description(Block::Scenario) | State::Steps(Block::Scenario) | State::StepTable(Block::Scenario) | State::ExamplesRows
+            State::Description(Block::Scenario)
+                | State::Steps(Block::Scenario)
+                | State::StepTable(Block::Scenario)
+                | State::ExamplesRows
         );
         // Tags after a scenario's steps may belong to Examples or to the next
         // scenario; the token after them decides.
@@ -410,7 +451,10 @@ impl Checker {
                 return Err(self.err(
                     line,
                     column,
-                    format!("this row has {n} cell{}, the table's first row has {header}", if n == 1 { "" } else { "s" }),
+                    format!(
+                        "this row has {n} cell{}, the table's first row has {header}",
+                        if n == 1 { "" } else { "s" }
+                    ),
                 ));
             }
             Some(_) => {}
@@ -428,13 +472,21 @@ impl Checker {
                 if let Some(suspect) = self.suspect.take() {
                     return Err(suspect);
                 }
-                return Err(self.err(s.line, s.column, "a scenario without steps checks nothing and would pass; add its steps".into()));
+                return Err(self.err(
+                    s.line,
+                    s.column,
+                    "a scenario without steps checks nothing and would pass; add its steps".into(),
+                ));
             }
             if s.is_outline && s.examples.is_empty() {
                 return Err(self.err(s.line, s.column, "a `Scenario Outline:` without `Examples:` runs nothing; add an Examples table or make it a `Scenario:`".into()));
             }
             if let Some(e) = s.examples.iter().find(|e| e.rows.is_empty()) {
-                return Err(self.err(e.line, 1, "`Examples:` without data rows runs nothing; add rows under the header row".into()));
+                return Err(self.err(
+                    e.line,
+                    1,
+                    "`Examples:` without data rows runs nothing; add rows under the header row".into(),
+                ));
             }
         }
         Ok(())
@@ -446,9 +498,19 @@ impl Checker {
         }
         match self.state {
             State::Start if !self.seen_feature => Ok(()),
-            State::Tagged(_) => Err(self.err(eof_line, 1, "the file ends after tags; a `Feature:`, `Scenario:` or `Examples:` must follow them".into())),
-            State::DocString(..) => Err(self.err(eof_line, 1, "the file ends inside a docstring; close it with the fence it opened with".into())),
-            State::Description(Block::Examples) => Err(self.err(eof_line, 1, "the file ends after `Examples:`; add its table".into())),
+            State::Tagged(_) => Err(self.err(
+                eof_line,
+                1,
+                "the file ends after tags; a `Feature:`, `Scenario:` or `Examples:` must follow them".into(),
+            )),
+            State::DocString(..) => Err(self.err(
+                eof_line,
+                1,
+                "the file ends inside a docstring; close it with the fence it opened with".into(),
+            )),
+            State::Description(Block::Examples) => {
+                Err(self.err(eof_line, 1, "the file ends after `Examples:`; add its table".into()))
+            }
             _ => self.close_scenario(),
         }
     }
@@ -479,8 +541,15 @@ fn misspelt_keyword(text: &str) -> Option<String> {
 }
 
 fn misspelt_header(text: &str) -> Option<String> {
-    let (word, _) = text.split_once(':')?;
-    let word = word.trim();
+    // `Scenaro: x`, or `Scenarioo x` with the colon lost too (one word, then
+    // only the closer match counts).
+    let (word, colon) = match text.split_once(':') {
+        Some((w, _)) => (w.trim(), true),
+        None => (text.split_whitespace().next()?, false),
+    };
+    if !colon && word.len() < 5 {
+        return None;
+    }
     if word.is_empty() || word.len() > 20 {
         return None;
     }
@@ -489,9 +558,9 @@ fn misspelt_header(text: &str) -> Option<String> {
     keywords
         .filter(|k| **k != word)
         .map(|k| (k, edit_distance(&lower, &k.to_lowercase())))
-        .filter(|(_, d)| *d <= 2)
+        .filter(|(_, d)| *d <= if colon { 2 } else { 1 })
         .min_by_key(|(_, d)| *d)
-        .map(|(k, _)| format!("`{word}:` looks like a misspelt `{k}:`"))
+        .map(|(k, _)| format!("`{word}{}` looks like a misspelt `{k}:`", if colon { ":" } else { "" }))
 }
 
 fn misspelt_step(text: &str) -> Option<String> {
@@ -552,6 +621,7 @@ mod tests {
         assert!(e.message.contains("misspelt `Scenario:`"), "{e}");
         let e = error("Feature: f\n  Scenario: x\n    Given a\n  Scenarioo broken\n");
         assert_eq!((e.line, e.column), (4, 3), "{e}");
+        assert!(e.message.contains("misspelt `Scenario:`"), "{e}");
         let e = error("Feature: f\n  Scenario: x\n    Givn a\n");
         assert_eq!(e.line, 3, "{e}");
         assert!(e.message.contains("misspelt `Given`"), "{e}");
@@ -590,7 +660,10 @@ mod tests {
     #[test]
     fn tolerated_as_the_official_grammar_does() {
         // Descriptions may hold any text, including words with colons.
-        check("Feature: f\n  Note: this is prose.\n  As a user: I want x\n\n  Scenario: s\n    Some prose\n    Given a\n").unwrap();
+        check(
+            "Feature: f\n  Note: this is prose.\n  As a user: I want x\n\n  Scenario: s\n    Some prose\n    Given a\n",
+        )
+        .unwrap();
         // An empty file, comments only, or a feature without scenarios.
         check("").unwrap();
         check("# nothing yet\n").unwrap();

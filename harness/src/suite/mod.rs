@@ -93,7 +93,9 @@ impl Suite {
     /// The file whose shown or given path is `path`.
     pub fn file(&self, path: &Path) -> Option<&FeatureFile> {
         let canonical = path.canonicalize().ok();
-        self.files.iter().find(|f| f.path == path || canonical.as_ref().is_some_and(|c| f.path.canonicalize().ok().as_ref() == Some(c)))
+        self.files.iter().find(|f| {
+            f.path == path || canonical.as_ref().is_some_and(|c| f.path.canonicalize().ok().as_ref() == Some(c))
+        })
     }
 }
 
@@ -168,13 +170,14 @@ pub fn load_file(path: &Path, base: &Path) -> Result<FeatureFile, FeatureError> 
         // Its message reads "Error at LINE:COL: ...".
         let text = e.to_string();
         let at = text.strip_prefix("Error at ").and_then(|r| r.split(':').next().zip(r.split(':').nth(1)));
-        let (line, column) = at
-            .and_then(|(l, c)| Some((l.trim().parse().ok()?, c.trim().parse().ok()?)))
-            .unwrap_or((0, 0));
+        let (line, column) =
+            at.and_then(|(l, c)| Some((l.trim().parse().ok()?, c.trim().parse().ok()?))).unwrap_or((0, 0));
         error(line, column, format!("this feature file does not parse: {e}"))
     })?;
     feature.path = Some(path.to_owned());
-    let feature = feature.expand_examples().map_err(|e| error(e.pos.line, e.pos.col, format!("<{}> is not a column of the Examples table", e.name)))?;
+    let feature = feature
+        .expand_examples()
+        .map_err(|e| error(e.pos.line, e.pos.col, format!("<{}> is not a column of the Examples table", e.name)))?;
     let mut file = FeatureFile { file: shown.clone(), path: path.to_owned(), feature, outline, instances: Vec::new() };
     identify(&mut file);
     Ok(file)
@@ -211,7 +214,13 @@ fn identify(file: &mut FeatureFile) {
                     }
                     let scenario_line = shape.line;
                     scenario.position.line = *real;
-                    return (scenario_line, row, cells, rule.map(|r| r.name.clone()), scenario_tags(&feature_tags, rule, scenario));
+                    return (
+                        scenario_line,
+                        row,
+                        cells,
+                        rule.map(|r| r.name.clone()),
+                        scenario_tags(&feature_tags, rule, scenario),
+                    );
                 }
             }
         }
@@ -228,7 +237,17 @@ fn identify(file: &mut FeatureFile) {
         }
     }
     for ((scenario_line, row, cells, rule, tags), name, line) in made {
-        instances.push(Instance { file: shown.clone(), line, scenario_line, feature: feature_name.clone(), rule, name, tags, row, cells });
+        instances.push(Instance {
+            file: shown.clone(),
+            line,
+            scenario_line,
+            feature: feature_name.clone(),
+            rule,
+            name,
+            tags,
+            row,
+            cells,
+        });
     }
     instances.sort_by_key(|i| i.line);
 }
@@ -236,7 +255,11 @@ fn identify(file: &mut FeatureFile) {
 /// A scenario's tags: the feature's, the rule's and the scenario's own
 /// (an expanded outline row's include its Examples' tags), each once,
 /// without `@`.
-pub fn scenario_tags(feature_tags: &[String], rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario) -> Vec<String> {
+pub fn scenario_tags(
+    feature_tags: &[String],
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for t in feature_tags.iter().chain(rule.map(|r| &r.tags).into_iter().flatten()).chain(&scenario.tags) {
         if !tags.contains(t) {
