@@ -321,3 +321,18 @@ fn sigint_leaves_complete_interrupted_reports() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+/// `--retries N` tries a failed scenario again; one that never passes is a
+/// failure that says how often it was tried. Off by default.
+#[test]
+fn retries_try_a_failure_again() {
+    // A step that fails for real (an unmatched step is never retried).
+    let broken =
+        "Feature: b\n  Scenario: broken\n    Given Alice is a site administrator\n    When Alice locks \"phone\"\n";
+    let dir = project(&[("broken.feature", broken)]);
+    let out = run_in(dir.path(), &["broken.feature", "--retries", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("(failed 3 attempts)"), "{}", text(&out));
+    let out = run_in(dir.path(), &["broken.feature"]);
+    assert!(!text(&out).contains("attempts"), "{}", text(&out));
+}

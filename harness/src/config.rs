@@ -8,10 +8,12 @@
 //! could have been; the command turns it into exit 2.
 
 use crate::cli::RunArgs;
-use crate::selection::{PathSpec, Shard};
+use crate::suite::Instance;
 use cucumber::gherkin::tagexpr::TagOperation;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// Which MDM the scenarios drive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,5 +329,80 @@ pub fn resolve_device(device: Option<&str>, adb_server: Option<&str>) -> Result<
             Some(("profile", name)) if !name.is_empty() => Ok(DeviceChoice::Profile(name.to_owned())),
             _ => Err(ConfigError::Device(format!("`{d}` is none of adb:SERIAL, tcp:HOST:PORT, profile:NAME"))),
         },
+    }
+}
+
+/// A positional argument: a feature file or directory, and for a file the
+/// lines asked for (`features/x.feature:23:31`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathSpec {
+    pub path: PathBuf,
+    /// Empty: everything under `path`.
+    pub lines: Vec<usize>,
+}
+
+impl PathSpec {
+    /// `PATH`, or `PATH:LINE[:LINE...]`.
+    pub fn parse(text: &str) -> Result<PathSpec, String> {
+        let mut parts: Vec<&str> = text.split(':').collect();
+        let mut lines = Vec::new();
+        while parts.len() > 1 {
+            let last = parts[parts.len() - 1];
+            if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
+                break;
+            }
+            let n: usize = last.parse().map_err(|_| format!("`{text}`: `{last}` is not a line number"))?;
+            if n == 0 {
+                return Err(format!("`{text}`: lines count from 1"));
+            }
+            lines.insert(0, n);
+            parts.pop();
+        }
+        let path = parts.join(":");
+        if path.is_empty() {
+            return Err(format!("`{text}`: no path before the line number"));
+        }
+        Ok(PathSpec { path: PathBuf::from(path), lines })
+    }
+}
+
+/// `--shard I/N`: the I-th of N disjoint parts of the selection (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not I/N with 1 <= I <= N, e.g. 2/3");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Whether `instance` falls in this shard. The split hashes the
+    /// instance's identity (file, name, Examples cells), not its position,
+    /// so adding or changing other files never moves a scenario between
+    /// shards. FNV-1a: small, fixed, the same on every machine.
+    pub fn contains(&self, instance: &Instance) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in instance.identity().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index - 1)
     }
 }

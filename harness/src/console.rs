@@ -6,7 +6,7 @@
 //! Colour through anstream, which honours NO_COLOR, CLICOLOR and
 //! CLICOLOR_FORCE and strips styles where the stream is not a terminal.
 
-use crate::report::{Outcome, ScenarioRecord};
+use crate::report::{Outcome, Progress, ScenarioRecord};
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal as _, Write as _};
@@ -74,18 +74,24 @@ impl Console {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How many scenarios will run.
-    pub fn start(&self, scenarios: usize) {
-        self.lock().bar.set_length(scenarios as u64);
-    }
-
     fn refresh(&self) {
         let inner = self.lock();
         inner.bar.set_message(format!("{} passed, {} failed", inner.passed, inner.failed));
     }
 
+    /// A selected scenario that will not run, and why.
+    pub fn skipped(&self, location: &str, name: &str, reason: &str) {
+        self.line(&format!("{SKIP}SKIP{SKIP:#} {location} {name}: {DIM}{reason}{DIM:#}"));
+    }
+}
+
+impl Progress for Console {
+    fn start(&self, scenarios: usize) {
+        self.lock().bar.set_length(scenarios as u64);
+    }
+
     /// A line for the log: above the bar on a terminal, on stdout otherwise.
-    pub fn line(&self, text: &str) {
+    fn line(&self, text: &str) {
         let inner = self.lock();
         match inner.mode {
             Mode::Terminal => inner.bar.suspend(|| print_line(text)),
@@ -93,13 +99,8 @@ impl Console {
         }
     }
 
-    /// A selected scenario that will not run, and why.
-    pub fn skipped(&self, location: &str, name: &str, reason: &str) {
-        self.line(&format!("{SKIP}SKIP{SKIP:#} {location} {name}: {DIM}{reason}{DIM:#}"));
-    }
-
     /// A scenario ended.
-    pub fn finished(&self, s: &ScenarioRecord) {
+    fn finished(&self, s: &ScenarioRecord) {
         let text = scenario_line(s);
         {
             let mut inner = self.lock();
@@ -120,7 +121,7 @@ impl Console {
     }
 
     /// The run is over; the bar goes.
-    pub fn finish(&self) {
+    fn finish(&self) {
         self.lock().bar.finish_and_clear();
     }
 }
@@ -141,7 +142,8 @@ pub fn scenario_line(s: &ScenarioRecord) -> String {
         Outcome::Passed => format!("{PASS}PASS{PASS:#} {took} {} {}", s.location(), s.name),
         Outcome::Failed { step, message } => {
             let message = message.replace('\n', "\n       ");
-            format!("{FAIL}FAIL{FAIL:#} {took} {} {}\n     step: {step}\n     {message}", s.location(), s.name)
+            let tries = if s.attempts > 1 { format!(" (failed {} attempts)", s.attempts) } else { String::new() };
+            format!("{FAIL}FAIL{FAIL:#} {took} {} {}{tries}\n     step: {step}\n     {message}", s.location(), s.name)
         }
         Outcome::Skipped { reason } => format!("{SKIP}SKIP{SKIP:#} {} {}: {reason}", s.location(), s.name),
     }

@@ -6,6 +6,7 @@
 //! test. The simulated device lives in `android-sim`, the Android Management
 //! API emulator in `amapi-mock`.
 
+pub mod cast;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod device;
 pub mod fixtures;
 pub mod logging;
 pub mod passcodes;
+pub mod patience;
 pub mod redact;
 pub mod report;
 pub mod requirements;
@@ -23,6 +25,7 @@ pub mod selection;
 pub mod stack;
 pub mod steps;
 pub mod suite;
+pub mod tags;
 pub mod target;
 pub mod world;
 

@@ -12,7 +12,7 @@
 use crate::config::{RunConfig, Target};
 use crate::console::{Console, Mode};
 use crate::redact::Secrets;
-use crate::report::{self, Outcome, Recorder, RunRecord, ScenarioRecord};
+use crate::report::{self, Outcome, Progress as _, Recorder, RunRecord, ScenarioRecord};
 use crate::selection::{Plan, TargetFacts};
 use crate::stack::SharedTarget;
 use crate::suite::{Instance, Suite};
@@ -161,7 +161,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let empty = (plan.run_count() == 0).then(|| plan.why_empty());
     let config = Arc::new(config);
     let base = std::env::current_dir().unwrap_or_default();
-    let recorder = Recorder::new(secrets.clone(), &base, console.clone());
+    let recorder = Recorder::new(secrets.clone(), &base, Arc::new(console.clone()));
     let record = recorder.record();
     let gate = Arc::new(Gate::default());
     let mut interrupted = false;
@@ -184,7 +184,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             (config.clone(), secrets.clone(), shared.clone(), gate.clone());
         let after_gate = gate.clone();
         let cucumber = cucumber
-            .before(move |feature, _rule, scenario, world| {
+            .before(move |feature, rule, scenario, world| {
                 let (config, secrets, shared, gate) =
                     (before_config.clone(), before_secrets.clone(), before_shared.clone(), before_gate.clone());
                 async move {
@@ -194,7 +194,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                         futures::future::pending::<()>().await;
                     }
                     gate.running.fetch_add(1, Ordering::SeqCst);
-                    world.start(config, shared, secrets, feature, scenario).await
+                    world.start(config, shared, secrets, feature, rule, scenario).await
                 }
                 .boxed_local()
             })
@@ -244,12 +244,25 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let mut record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
     record.seed = config.seed;
     record.interrupted = interrupted;
-    if interrupted {
-        // Planned scenarios that never ended are in the reports too.
-        let ended: HashSet<(String, usize)> = record.scenarios.iter().map(|s| (s.file.clone(), s.line)).collect();
-        for i in plan.runs().filter(|i| !ended.contains(&(i.file.clone(), i.line))) {
-            record.scenarios.push(skipped_record(i, "not run: the run was interrupted".into()));
-        }
+    // Every planned scenario is in the reports: one that never ended was
+    // cut off by an interrupt, or its result was lost, which is a failure
+    // of the run, never a quiet omission.
+    let ended: HashSet<(String, usize)> = record.scenarios.iter().map(|s| (s.file.clone(), s.line)).collect();
+    for i in plan.runs().filter(|i| !ended.contains(&(i.file.clone(), i.line))) {
+        record.scenarios.push(if interrupted {
+            skipped_record(i, "not run: the run was interrupted".into())
+        } else if config.fail_fast && record.failed() > 0 {
+            skipped_record(i, "not run: --fail-fast stopped the run at the first failure".into())
+        } else {
+            ScenarioRecord {
+                outcome: Outcome::Failed {
+                    step: "(none)".into(),
+                    message: "the harness has no result for this scenario; please report this as a Lockstep bug".into(),
+                },
+                attempts: 1,
+                ..skipped_record(i, String::new())
+            }
+        });
     }
     record.scenarios.extend(skipped);
     let written = std::fs::metadata(&json_partial).map(|m| m.len()).unwrap_or(0);

@@ -5,95 +5,13 @@
 //! listing is exactly what a run would do, in the same order.
 
 use crate::config::{DeviceChoice, RunConfig};
+pub use crate::config::{PathSpec, Shard};
 use crate::suite::{Instance, Suite};
 use cucumber::tag::Ext as _;
 use serde::Serialize;
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
-/// The vendor tags a scenario can carry; one picks the reference MDM's vendor profile.
-pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
-
-/// Tag of scenarios that need the virtual clock.
-pub const VIRTUAL_TIME_TAG: &str = "virtual-time";
-/// Tag of scenarios that reach around the MDM to the devices and the mock.
-pub const GOD_MODE_TAG: &str = "god-mode";
-
-/// A positional argument: a feature file or directory, and for a file the
-/// lines asked for (`features/x.feature:23:31`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathSpec {
-    pub path: PathBuf,
-    /// Empty: everything under `path`.
-    pub lines: Vec<usize>,
-}
-
-impl PathSpec {
-    /// `PATH`, or `PATH:LINE[:LINE...]`.
-    pub fn parse(text: &str) -> Result<PathSpec, String> {
-        let mut parts: Vec<&str> = text.split(':').collect();
-        let mut lines = Vec::new();
-        while parts.len() > 1 {
-            let last = parts[parts.len() - 1];
-            if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
-                break;
-            }
-            let n: usize = last.parse().map_err(|_| format!("`{text}`: `{last}` is not a line number"))?;
-            if n == 0 {
-                return Err(format!("`{text}`: lines count from 1"));
-            }
-            lines.insert(0, n);
-            parts.pop();
-        }
-        let path = parts.join(":");
-        if path.is_empty() {
-            return Err(format!("`{text}`: no path before the line number"));
-        }
-        Ok(PathSpec { path: PathBuf::from(path), lines })
-    }
-}
-
-/// `--shard I/N`: the I-th of N disjoint parts of the selection (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not I/N with 1 <= I <= N, e.g. 2/3");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-        if index == 0 || count == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl Shard {
-    /// Whether `instance` falls in this shard. The split hashes the
-    /// instance's identity (file, name, Examples cells), not its position,
-    /// so adding or changing other files never moves a scenario between
-    /// shards. FNV-1a: small, fixed, the same on every machine.
-    pub fn contains(&self, instance: &Instance) -> bool {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in instance.identity().bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash % u64::from(self.count) == u64::from(self.index - 1)
-    }
-}
+pub use crate::tags::{GOD_MODE_TAG, VENDORS, VIRTUAL_TIME_TAG};
 
 /// What the target turned out to be, once it answered (external runs).
 #[derive(Debug, Clone)]
@@ -284,7 +202,7 @@ pub fn device_skip_reason(device: &DeviceChoice, tags: &[String]) -> Option<Stri
     let has = |t: &str| tags.iter().any(|x| x == t);
     match device {
         DeviceChoice::Embedded => None,
-        _ if !has(crate::steps::firmware::DEVICE_TAG) => {
+        _ if !has(crate::tags::DEVICE_TAG) => {
             Some("needs the MDM; with --device only the device-side checks (@device) run".into())
         }
         DeviceChoice::Adb(_) if has(GOD_MODE_TAG) => {

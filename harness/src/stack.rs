@@ -4,13 +4,13 @@
 //! The harness reaches the MDM only through the driver protocol, and the
 //! MDM reaches devices only through AMAPI, as in the field.
 
+use crate::cast::{Handset, Role, OBSERVER};
 use crate::clock::ScenarioClock;
 use crate::config::{RunConfig, Target};
 use crate::device::simulated::SimulatedDevice;
 use crate::device::DeviceFacts;
 use crate::redact::Secrets;
 use crate::target::Mdm;
-use crate::world::{Handset, Role, OBSERVER};
 use amapi_mock::{EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use mail_sink::{Mail, MailSink};
@@ -369,7 +369,7 @@ impl Stack {
 
     /// The MDM's id of the device named `amapi_name`, once it knows it.
     async fn wait_for_device(&self, amapi_name: &str) -> Result<String, StackError> {
-        let deadline = tokio::time::Instant::now() + crate::steps::PATIENCE;
+        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
         loop {
             let reply = self.mdm.get("/devices", Some(&self.observer)).await?;
             let list =
@@ -402,7 +402,7 @@ impl Stack {
             .map_err(|e| e.to_string())?;
         let name =
             op.get("name").and_then(Value::as_str).ok_or_else(|| format!("issueCommand answered {op}"))?.to_owned();
-        let deadline = tokio::time::Instant::now() + crate::steps::PATIENCE;
+        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
         loop {
             let op: Value = http
                 .get(format!("{base}/v1/{name}"))

@@ -3,77 +3,18 @@
 //! scenario has learnt so far (passcodes, the MDM's last answers). No two
 //! scenarios share any of it.
 
+pub use crate::cast::{Handset, Person, Role, OBSERVER};
 use crate::config::RunConfig;
-use crate::device::DeviceUnderTest;
 use crate::passcodes::Rng;
 use crate::redact::Secrets;
-use crate::selection::VENDORS;
 use crate::stack::{SharedTarget, Stack};
+use crate::tags::VENDORS;
 use crate::target::Reply;
-use android_sim::{Ownership, Passcode};
+use android_sim::Passcode;
 use cucumber::gherkin;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-
-/// A person of the scenario and their MDM account.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub email: String,
-    pub role: Role,
-    /// The MDM session token, once signed in.
-    pub session: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    SiteAdmin,
-    Admin,
-    Helpdesk,
-    EndUser,
-}
-
-impl Role {
-    pub fn parse(text: &str) -> Option<Role> {
-        Some(match text {
-            "site administrator" => Role::SiteAdmin,
-            "administrator" => Role::Admin,
-            "helpdesk user" => Role::Helpdesk,
-            "end user" => Role::EndUser,
-            _ => return None,
-        })
-    }
-
-    /// The role's name in the driver protocol.
-    pub fn wire(self) -> &'static str {
-        match self {
-            Role::SiteAdmin => "site-admin",
-            Role::Admin => "admin",
-            Role::Helpdesk => "helpdesk",
-            Role::EndUser => "end-user",
-        }
-    }
-}
-
-/// A device of the scenario, as the MDM and the person holding it know it.
-#[derive(Debug)]
-pub struct Handset {
-    pub dut: Box<dyn DeviceUnderTest>,
-    /// The MDM's id for it (driver protocol).
-    pub mdm_id: String,
-    /// The AMAPI resource name.
-    pub amapi_name: String,
-    pub owner: String,
-    pub ownership: Ownership,
-    /// The device lock passcode the person knows.
-    pub device_passcode: Option<Passcode>,
-    /// The passcode before the last reset (device lock or work challenge).
-    pub old_passcode: Option<Passcode>,
-    /// The passcode set by the last reset, once the scenario knows it.
-    pub new_passcode: Option<Passcode>,
-    /// The last action the scenario started on it, by kind.
-    pub last_action: BTreeMap<&'static str, String>,
-}
 
 /// One scenario's world.
 #[derive(Default, cucumber::World)]
@@ -118,6 +59,18 @@ impl std::error::Error for Failure {}
 
 pub type StepResult = Result<(), Failure>;
 
+/// Poll `check` until it returns `Some`, or fail with `what` after
+/// [`crate::patience::PATIENCE`]; the failure is redacted like every other.
+pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, check: F) -> Result<T, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, Failure>>,
+{
+    crate::patience::poll(check)
+        .await?
+        .ok_or_else(|| world.fail(format!("waited {} s: {what}", crate::patience::PATIENCE.as_secs())))
+}
+
 impl LockstepWorld {
     /// Set the scenario up: its vendor from its tags, its seed, its stack.
     pub async fn start(
@@ -126,10 +79,13 @@ impl LockstepWorld {
         shared: Option<Arc<SharedTarget>>,
         secrets: Secrets,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
     ) {
-        // A scenario's own vendor tag wins over its feature's.
-        let tags: Vec<&String> = scenario.tags.iter().chain(&feature.tags).collect();
+        // A scenario's own vendor tag wins over its rule's and feature's:
+        // the tags come feature first, so look from the end.
+        let tags: Vec<String> = crate::suite::scenario_tags(&feature.tags, rule, scenario);
+        let tags: Vec<&String> = tags.iter().rev().collect();
         self.vendor = match &shared {
             // An external MDM is what it is; the runner skipped other vendors' scenarios.
             Some(shared) => shared.vendor.clone(),
@@ -146,7 +102,7 @@ impl LockstepWorld {
         self.rng = Some(rng);
         self.secrets = secrets;
         // Device-side checks need no MDM: no stack (steps::firmware).
-        if tags.iter().any(|t| t.as_str() == crate::steps::firmware::DEVICE_TAG) {
+        if tags.iter().any(|t| t.as_str() == crate::tags::DEVICE_TAG) {
             self.config = Some(config);
             return;
         }
@@ -215,10 +171,6 @@ impl LockstepWorld {
         Passcode::new(passcode)
     }
 }
-
-/// The account the harness itself observes with (action log, device pages),
-/// created with every stack so observation never depends on a scenario's cast.
-pub const OBSERVER: &str = "lockstep-observer";
 
 impl LockstepWorld {
     /// `name`'s MDM session, signing in if there is none.
@@ -302,21 +254,20 @@ impl LockstepWorld {
         let token = self.observer().await?;
         let id = self.handset(alias)?.mdm_id.clone();
         let mdm = self.stack()?.mdm().clone();
-        let shown =
-            crate::steps::eventually(self, &format!("the device page of \"{alias}\" to show the new passcode"), || {
-                let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
-                async move {
-                    let reply = mdm
-                        .get(&format!("/devices/{id}/security"), Some(&token))
-                        .await
-                        .map_err(|e| Failure(e.to_string()))?;
-                    if !reply.ok() {
-                        return Err(Failure(format!("the MDM refused the observer the device page: {}", reply.status)));
-                    }
-                    Ok(reply.str("/latest_reset_passcode").map(str::to_owned))
+        let shown = eventually(self, &format!("the device page of \"{alias}\" to show the new passcode"), || {
+            let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
+            async move {
+                let reply = mdm
+                    .get(&format!("/devices/{id}/security"), Some(&token))
+                    .await
+                    .map_err(|e| Failure(e.to_string()))?;
+                if !reply.ok() {
+                    return Err(Failure(format!("the MDM refused the observer the device page: {}", reply.status)));
                 }
-            })
-            .await?;
+                Ok(reply.str("/latest_reset_passcode").map(str::to_owned))
+            }
+        })
+        .await?;
         let p = self.learn(&shown);
         self.handset_mut(alias)?.new_passcode = Some(p.clone());
         Ok(p)
@@ -337,7 +288,7 @@ impl LockstepWorld {
         let stack = self.stack()?;
         let mdm = stack.mdm().clone();
         let mock = stack.mock().clone();
-        crate::steps::eventually(self, &format!("the actions on \"{alias}\" to settle"), || {
+        eventually(self, &format!("the actions on \"{alias}\" to settle"), || {
             let (mdm, token, actions, mock, device) =
                 (mdm.clone(), token.clone(), actions.clone(), mock.clone(), device.clone());
             async move {

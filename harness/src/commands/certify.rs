@@ -51,7 +51,7 @@ pub async fn execute(args: &CertifyArgs, fixtures: PathBuf) -> u8 {
         eprintln!("error: certify needs --device adb:SERIAL|tcp:HOST:PORT|profile:NAME");
         return crate::EXIT_CONFIG;
     };
-    let device_tag = format!("@{}", crate::steps::firmware::DEVICE_TAG);
+    let device_tag = format!("@{}", crate::tags::DEVICE_TAG);
     let run_args = RunArgs {
         paths: if args.run.paths.is_empty() { vec!["features/firmware".into()] } else { args.run.paths.clone() },
         tags: Some(match &args.run.tags {

@@ -1,11 +1,11 @@
 //! `lockstep coverage`: each requirement of the catalogue with the scenarios
 //! tagged with it, read from the feature files without running anything.
+//! Each Examples row is a scenario of its own here, as in a run.
 
 use crate::requirements::{self, Requirement};
-use cucumber::gherkin::{self, GherkinEnv};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A scenario as coverage lists it.
 #[derive(Debug, Clone)]
@@ -14,42 +14,16 @@ pub struct Covered {
     pub name: String,
 }
 
-/// Every `.feature` file under `paths`, sorted.
-pub fn feature_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-        if p.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(p) {
-                for e in entries.flatten() {
-                    walk(&e.path(), out);
-                }
-            }
-        } else if p.extension().is_some_and(|x| x == "feature") {
-            out.push(p.to_owned());
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, &mut out);
-    }
-    out.sort();
-    out
-}
-
-/// Requirement ID -> scenarios tagged with it. Tags on a feature count for
-/// each of its scenarios.
+/// Requirement ID -> scenarios tagged with it (each Examples row counts,
+/// with its own line), from the suite as the runner loads it: the same
+/// grammar check, the same tags (feature, rule, scenario, Examples).
 pub fn scan(paths: &[PathBuf]) -> Result<BTreeMap<String, Vec<Covered>>, String> {
+    let base = std::env::current_dir().unwrap_or_default();
+    let suite = crate::suite::load(paths, &base).map_err(|e| e.to_string())?;
     let mut map: BTreeMap<String, Vec<Covered>> = BTreeMap::new();
-    for file in feature_files(paths) {
-        let feature = gherkin::Feature::parse_path(&file, GherkinEnv::default())
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-        let scenarios = feature.scenarios.iter().chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
-        for s in scenarios {
-            for tag in feature.tags.iter().chain(&s.tags).filter(|t| requirements::looks_like_id(t)) {
-                map.entry(tag.clone()).or_default().push(Covered {
-                    location: format!("{}:{}", file.display(), s.position.line),
-                    name: s.name.clone(),
-                });
-            }
+    for i in suite.instances() {
+        for tag in i.tags.iter().filter(|t| requirements::looks_like_id(t)) {
+            map.entry(tag.clone()).or_default().push(Covered { location: i.location(), name: i.name.clone() });
         }
     }
     Ok(map)

@@ -7,7 +7,7 @@ pub mod junit;
 pub mod markdown;
 pub mod recorder;
 
-pub use recorder::Recorder;
+pub use recorder::{Progress, Recorder};
 
 use crate::redact::Secrets;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,6 @@
 //! the events' own timestamps, not from when they reach us.
 
 use super::{Outcome, ParseFailure, RunRecord, ScenarioRecord};
-use crate::console::Console;
 use crate::redact::Secrets;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, StepError};
 use cucumber::{cli, gherkin, parser, Event, World, Writer};
@@ -13,6 +12,19 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+
+/// Who hears of the run as it goes (the console): scenarios as they end,
+/// and lines worth showing at once.
+pub trait Progress: Send + Sync + Debug {
+    /// How many scenarios will run.
+    fn start(&self, scenarios: usize);
+    /// A scenario ended (its record is redacted already).
+    fn finished(&self, scenario: &ScenarioRecord);
+    /// A line to show now.
+    fn line(&self, text: &str);
+    /// The run is over.
+    fn finish(&self);
+}
 
 /// Collects the run; the caller keeps a clone of [`Recorder::record`] to
 /// read the result once cucumber returns.
@@ -27,14 +39,14 @@ pub struct Recorder {
     attempts: HashMap<(String, usize, String), u32>,
     /// Scenarios whose current attempt failed and will be tried again.
     retrying: HashSet<(String, usize, String)>,
-    console: Console,
+    console: Arc<dyn Progress>,
     run_started: Option<SystemTime>,
 }
 
 impl Recorder {
     /// `base` is the directory feature paths are shown relative to; each
     /// finished scenario goes to `console` as it ends.
-    pub fn new(secrets: Secrets, base: &Path, console: Console) -> Self {
+    pub fn new(secrets: Secrets, base: &Path, console: Arc<dyn Progress>) -> Self {
         Recorder {
             record: Arc::default(),
             secrets,
@@ -61,6 +73,7 @@ impl Recorder {
     fn finish_scenario(
         &mut self,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         at: SystemTime,
         outcome: Option<Outcome>,
@@ -88,7 +101,7 @@ impl Recorder {
             feature: feature.name.clone(),
             name: scenario.name.clone(),
             line: scenario.position.line,
-            tags: feature.tags.iter().chain(&scenario.tags).cloned().collect(),
+            tags: crate::suite::scenario_tags(&feature.tags, rule, scenario),
             steps,
             duration: at.duration_since(started).unwrap_or(Duration::ZERO),
             outcome: outcome.unwrap_or(Outcome::Passed),
@@ -102,6 +115,7 @@ impl Recorder {
     fn scenario_event<W>(
         &mut self,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         ev: &RetryableScenario<W>,
         at: SystemTime,
@@ -124,13 +138,16 @@ impl Recorder {
                 if let Some(loc) = loc {
                     message.push_str(&format!(" [step defined at {}:{}]", loc.path, loc.line));
                 }
-                if ev.retries.is_some_and(|r| r.left > 0) {
+                // cucumber tries a failed scenario again while retries are
+                // left; an unmatched step is a skip that fail_on_skipped
+                // turned into a failure, which cucumber never retries.
+                if ev.retries.is_some_and(|r| r.left > 0) && !matches!(err, StepError::NotFound) {
                     self.retrying.insert(key);
                     return;
                 }
                 let outcome =
                     Outcome::Failed { step: self.secrets.redact(&text), message: self.secrets.redact(&message) };
-                self.finish_scenario(feature, scenario, at, Some(outcome));
+                self.finish_scenario(feature, rule, scenario, at, Some(outcome));
             }
             Scenario::Step(step, event::Step::Skipped) | Scenario::Background(step, event::Step::Skipped) => {
                 // With fail_on_skipped, an unmatched step arrives as Failed;
@@ -140,9 +157,9 @@ impl Recorder {
             Scenario::Hook(_, event::Hook::Failed(_, info)) => {
                 let outcome =
                     Outcome::Failed { step: "scenario set-up".into(), message: self.secrets.redact(&panic_text(info)) };
-                self.finish_scenario(feature, scenario, at, Some(outcome));
+                self.finish_scenario(feature, rule, scenario, at, Some(outcome));
             }
-            Scenario::Finished => self.finish_scenario(feature, scenario, at, None),
+            Scenario::Finished => self.finish_scenario(feature, rule, scenario, at, None),
             _ => {}
         }
     }
@@ -187,10 +204,10 @@ impl<W: World + Debug> Writer<W> for Recorder {
                 self.console.start(*scenarios);
             }
             Cucumber::Feature(feature, event::Feature::Scenario(scenario, ev)) => {
-                self.scenario_event(feature, scenario, ev, at);
+                self.scenario_event(feature, None, scenario, ev, at);
             }
-            Cucumber::Feature(feature, event::Feature::Rule(_, event::Rule::Scenario(scenario, ev))) => {
-                self.scenario_event(feature, scenario, ev, at);
+            Cucumber::Feature(feature, event::Feature::Rule(rule, event::Rule::Scenario(scenario, ev))) => {
+                self.scenario_event(feature, Some(rule), scenario, ev, at);
             }
             Cucumber::Finished => {
                 let started = self.run_started.unwrap_or(at);

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The tag of scenarios that need only a device.
-pub const DEVICE_TAG: &str = "device";
+pub use crate::tags::DEVICE_TAG;
 
 pub const VOCABULARY: &[StepDoc] = &[
     StepDoc {

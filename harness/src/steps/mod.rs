@@ -10,10 +10,6 @@ pub mod outcomes;
 pub mod portal;
 pub mod setup;
 
-use crate::world::{Failure, LockstepWorld};
-use std::future::Future;
-use std::time::Duration;
-
 /// One step of the vocabulary, for `lockstep steps`.
 #[derive(Debug, Clone, Copy)]
 pub struct StepDoc {
@@ -53,33 +49,13 @@ pub fn link() {
     }
 }
 
-/// How long a step waits for something asynchronous (a notification, a
-/// status change) before it fails. Real time: the stack runs on loopback.
-pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// Poll `check` until it returns `Some`, or fail with `what` after [`PATIENCE`].
-pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, mut check: F) -> Result<T, Failure>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, Failure>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(world.fail(format!("waited {} s: {what}", PATIENCE.as_secs())));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
-    }
-}
+pub use crate::patience::PATIENCE;
+pub use crate::world::eventually;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::LockstepWorld;
     use cucumber::gherkin::{LineCol, Span, Step, StepType};
     use cucumber::World as _;
 

@@ -1,0 +1,15 @@
+//! Tags with a meaning to the harness itself, in one place: what they are
+//! called is a fact the selection, the world and the reports all need.
+
+/// The vendor tags a scenario can carry; one picks the reference MDM's vendor profile.
+pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
+
+/// The device-side checks, which need no MDM and run on `--device` too.
+pub const DEVICE_TAG: &str = "device";
+
+/// Scenarios that need the virtual clock (skipped against an external MDM).
+pub const VIRTUAL_TIME_TAG: &str = "virtual-time";
+
+/// Scenarios that reach around the MDM to the devices and the mock
+/// (skipped against an external MDM, and on a device over adb).
+pub const GOD_MODE_TAG: &str = "god-mode";
