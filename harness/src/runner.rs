@@ -3,18 +3,18 @@
 //! reports. Scenarios that cannot run against the chosen target are listed as
 //! skipped with their reason, never dropped silently.
 
-use crate::config::{RunConfig, Target};
+use crate::config::{DeviceChoice, RunConfig, Target};
+use crate::device::adb::Endpoint;
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Recorder, RunRecord, ScenarioRecord};
 use crate::stack::SharedTarget;
 use crate::world::LockstepWorld;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
-use cucumber::{gherkin, writer, World as _, WriterExt as _};
+use cucumber::{World as _, WriterExt as _};
 use futures::FutureExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// The vendor tags a scenario can carry.
 pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
@@ -38,6 +38,8 @@ pub enum RunError {
     Catalogue(#[from] crate::requirements::CatalogueError),
     #[error("the external target: {0}")]
     Target(#[from] crate::stack::StackError),
+    #[error("{0}")]
+    Write(report::WriteError),
 }
 
 /// Why a scenario will not run against this configuration, if it will not.
@@ -102,9 +104,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let catalogue = crate::requirements::load(&config.fixtures.join("requirements.toml"))?;
     std::fs::create_dir_all(&config.report_dir)
         .map_err(|source| RunError::Reports { path: config.report_dir.clone(), source })?;
-    let json_path = config.report_dir.join("cucumber.json");
-    let json_file =
-        std::fs::File::create(&json_path).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+    report::clear_owned(&config.report_dir).map_err(RunError::Write)?;
+    let started = std::time::SystemTime::now();
 
     let secrets = Secrets::default();
     let shared = match &config.target {
@@ -123,12 +124,13 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let base = std::env::current_dir().unwrap_or_default();
     let recorder = Recorder::new(secrets.clone(), &base, config.show_progress);
     let record = recorder.record();
+    let evidence = recorder.evidence_locker();
     let skipped: Arc<Mutex<Vec<ScenarioRecord>>> = Arc::default();
 
     crate::steps::link();
     let mut cucumber = LockstepWorld::cucumber()
         .max_concurrent_scenarios(config.concurrency)
-        .with_writer(recorder.tee::<LockstepWorld, _>(writer::Json::for_tee(json_file)).normalized())
+        .with_writer(recorder.normalized())
         .fail_on_skipped()
         .with_default_cli();
     if config.fail_fast {
@@ -144,9 +146,18 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             let shared = before_shared.clone();
             async move { world.start(config, shared, secrets, feature, scenario).await }.boxed_local()
         })
-        .after(|_feature, _rule, _scenario, _finished, world| {
+        .after(move |feature, _rule, scenario, finished, world| {
+            let evidence = evidence.clone();
+            let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
             async move {
                 if let Some(world) = world {
+                    if failed {
+                        evidence.keep(
+                            feature.path.as_ref(),
+                            scenario.position.line,
+                            report::evidence::collect(world).await,
+                        );
+                    }
                     world.stop().await;
                 }
             }
@@ -165,23 +176,20 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                 return false;
             }
             let path = full.strip_prefix(&filter_base).map(Path::to_path_buf).unwrap_or(full);
-            let tags: Vec<String> = feature
-                .tags
-                .iter()
-                .chain(rule.map(|r| &r.tags).into_iter().flatten())
-                .chain(&scenario.tags)
-                .cloned()
-                .collect();
+            let tags = report::scenario_tags(feature, rule, scenario);
             if !selected(&filter_config, tags_expr.as_ref(), &tags) {
                 return false;
             }
             match skip_reason(&filter_config, filter_shared.as_deref(), &tags) {
                 None => true,
                 Some(reason) => {
-                    filter_skipped
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(skipped_record(&path, feature, scenario, tags, reason));
+                    filter_skipped.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioRecord::skipped(
+                        &path.display().to_string(),
+                        feature,
+                        rule,
+                        scenario,
+                        reason,
+                    ));
                     false
                 }
             }
@@ -190,54 +198,81 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
 
     let mut record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
     record.seed = config.seed;
+    record.provenance = provenance(&config, started);
     record.scenarios.extend(std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner())));
-    let reports = write_reports(&config, &record, &catalogue, &secrets)?;
+    let reports = report::write_all(&config.report_dir, &record, &catalogue, &secrets).map_err(RunError::Write)?;
     if let Some(shared) = shared.and_then(Arc::into_inner) {
         let _ = shared.mock.shutdown().await;
     }
-    let mut all = vec![json_path];
-    all.extend(reports);
+    let mut all = reports;
     if logging {
         all.push(config.report_dir.join("lockstep.log"));
     }
     Ok(RunResult { record, reports: all, secrets })
 }
 
-fn skipped_record(
-    path: &Path,
-    feature: &gherkin::Feature,
-    scenario: &gherkin::Scenario,
-    tags: Vec<String>,
-    reason: String,
-) -> ScenarioRecord {
-    ScenarioRecord {
-        file: path.display().to_string(),
-        feature: feature.name.clone(),
-        name: scenario.name.clone(),
-        line: scenario.position.line,
-        tags,
-        steps: 0,
-        duration: Duration::ZERO,
-        outcome: Outcome::Skipped { reason },
+/// How this run was made, for every report.
+fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Provenance {
+    let mut flags: Vec<(String, String)> = Vec::new();
+    let target = match &config.target {
+        Target::Embedded => "embedded".to_owned(),
+        Target::External(url) => url.clone(),
+    };
+    flags.push(("target".into(), target));
+    if let Some(v) = &config.vendor {
+        flags.push(("vendor".into(), v.clone()));
     }
+    if let Some(t) = &config.tags {
+        flags.push(("tags".into(), t.clone()));
+    }
+    for (twin, substitute) in &config.profile_swaps {
+        flags.push(("swap-profile".into(), format!("{twin}={substitute}")));
+    }
+    for d in &config.mdm_defects {
+        flags.push(("mdm-defect".into(), d.clone()));
+    }
+    match &config.device {
+        DeviceChoice::Embedded => {}
+        DeviceChoice::Profile(name) => flags.push(("device".into(), format!("profile:{name}"))),
+        DeviceChoice::Adb(Endpoint::Direct(addr)) => flags.push(("device".into(), format!("tcp:{addr}"))),
+        DeviceChoice::Adb(Endpoint::Server { server, serial }) => {
+            flags.push(("device".into(), format!("adb:{serial}")));
+            flags.push(("adb-server".into(), server.to_string()));
+        }
+    }
+    flags.push(("concurrency".into(), config.concurrency.to_string()));
+    if config.fail_fast {
+        flags.push(("fail-fast".into(), "true".into()));
+    }
+    let mut replay = vec!["lockstep".to_owned(), "run".to_owned(), "--seed".to_owned(), config.seed.to_string()];
+    for (name, value) in &flags {
+        if name == "fail-fast" {
+            replay.push("--fail-fast".into());
+        } else {
+            replay.push(format!("--{name}"));
+            replay.push(shell_word(value));
+        }
+    }
+    replay.extend(config.paths.iter().map(|p| shell_word(&p.display().to_string())));
+    let features = config.paths.first().cloned().unwrap_or_else(|| PathBuf::from("features"));
+    report::Provenance::new(
+        env!("CARGO_PKG_VERSION"),
+        &report::provenance::suite_identity(&features),
+        started,
+        &report::provenance::hostname(),
+        flags,
+        config.seed,
+        &replay.join(" "),
+    )
 }
 
-fn write_reports(
-    config: &RunConfig,
-    record: &RunRecord,
-    catalogue: &[crate::requirements::Requirement],
-    secrets: &Secrets,
-) -> Result<Vec<PathBuf>, RunError> {
-    let outputs =
-        [("junit.xml", report::junit::render(record)), ("summary.md", report::markdown::render(record, catalogue))];
-    let mut written = Vec::new();
-    for (name, text) in outputs {
-        let path = config.report_dir.join(name);
-        std::fs::write(&path, secrets.redact(&text))
-            .map_err(|source| RunError::Reports { path: path.clone(), source })?;
-        written.push(path);
+/// `word` quoted for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
-    Ok(written)
 }
 
 /// The end-of-run summary for the console.

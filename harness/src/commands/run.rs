@@ -6,7 +6,8 @@ use crate::runner;
 use std::path::PathBuf;
 
 /// Exit code: 0 every selected scenario passed, 1 one failed, 2 a usage or
-/// configuration error (including a feature file that does not parse).
+/// configuration error (including a feature file that does not parse), 4
+/// nothing ran.
 pub async fn execute(args: &RunArgs, fixtures: PathBuf) -> u8 {
     let config = match config::resolve(args, fixtures) {
         Ok(c) => c,
@@ -19,13 +20,7 @@ pub async fn execute(args: &RunArgs, fixtures: PathBuf) -> u8 {
     match runner::run(config).await {
         Ok(result) => {
             print!("{}", runner::summary(&result));
-            if !result.record.parse_failures.is_empty() {
-                crate::EXIT_CONFIG
-            } else if result.record.succeeded() {
-                0
-            } else {
-                1
-            }
+            result.record.exit_code()
         }
         Err(e) => {
             eprintln!("error: {e}");

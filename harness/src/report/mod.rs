@@ -1,18 +1,31 @@
 //! What a run produced, and the files it writes. [`Recorder`] is the
 //! cucumber writer that collects every scenario's outcome (and draws the
-//! progress bar); each output format is its own module, fed the finished
-//! [`RunRecord`]. Every string passes the run's redactor before it is kept.
+//! progress bar); each output format is its own module, rendered from the
+//! finished [`RunRecord`] alone, so `lockstep report merge` can write from
+//! shard records exactly what a single run writes. Every string passes the
+//! run's redactor before it is kept, and every file again on its way out.
 
+pub mod cucumber_json;
+pub mod evidence;
+pub mod files;
 pub mod junit;
 pub mod markdown;
+pub mod provenance;
 pub mod recorder;
+pub mod rerun;
+pub mod run_json;
 
-pub use recorder::Recorder;
+pub use files::{clear_owned, write_all, WriteError};
+pub use provenance::Provenance;
+pub use recorder::{EvidenceLocker, Recorder};
 
-use std::time::Duration;
+use cucumber::gherkin;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime};
 
 /// How one scenario ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Outcome {
     Passed,
     /// The failing step and what went wrong.
@@ -26,22 +39,159 @@ pub enum Outcome {
     },
 }
 
+/// How one step ended. A step after a failing one is `Skipped`, and so is
+/// every step of a scenario that was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One step of a scenario, background steps first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// `Given`, `When`, `Then`, `And`, `But`, `*`, as written.
+    pub keyword: String,
+    pub name: String,
+    pub line: usize,
+    /// Whether the step belongs to the feature's (or rule's) background.
+    pub background: bool,
+    pub status: StepStatus,
+    pub duration: Duration,
+}
+
+impl StepRecord {
+    /// `Given Alice is a site administrator (line 9)`.
+    pub fn text(&self) -> String {
+        format!("{} {} (line {})", self.keyword.trim(), self.name, self.line)
+    }
+}
+
+/// The feature a scenario belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureInfo {
+    pub keyword: String,
+    pub name: String,
+    pub line: usize,
+    pub description: String,
+    /// The feature's own tags, without `@`.
+    pub tags: Vec<String>,
+}
+
+/// The background a scenario's first steps come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackgroundInfo {
+    pub keyword: String,
+    pub name: String,
+    pub line: usize,
+}
+
+/// The Examples row an outline's scenario was expanded from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExampleRow {
+    /// Column name and value, in table order.
+    pub values: Vec<(String, String)>,
+}
+
 /// One scenario (an outline's example row is a scenario of its own).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioRecord {
     /// The feature file, relative to where the run started.
     pub file: String,
-    pub feature: String,
+    pub feature: FeatureInfo,
+    pub rule: Option<String>,
+    pub keyword: String,
     pub name: String,
+    /// The scenario's line, or its Examples row's line for an outline row.
     pub line: usize,
+    pub example: Option<ExampleRow>,
+    /// Feature, rule, scenario and Examples tags, without `@`.
     pub tags: Vec<String>,
-    pub steps: usize,
+    pub background: Option<BackgroundInfo>,
+    pub steps: Vec<StepRecord>,
+    /// When its (last) attempt started; `None` for a scenario not run.
+    pub started: Option<SystemTime>,
     pub duration: Duration,
+    /// How many times it ran: 1 normally, more after retries, 0 when skipped.
+    pub attempts: u32,
     pub outcome: Outcome,
+    /// The failures of earlier attempts of a retried scenario.
+    pub earlier_failures: Vec<String>,
+    /// What the harness saw around a failure: AMAPI journal excerpt, MDM
+    /// action log, device state, mail subjects. Empty when it passed.
+    pub evidence: Vec<String>,
 }
 
 impl ScenarioRecord {
-    /// `file:line`, where a reader finds the scenario.
+    /// A scenario about to run (or never run): every step present, skipped.
+    /// `file` is the feature's path as reports show it.
+    pub fn new(
+        file: &str,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+    ) -> ScenarioRecord {
+        let background = rule.and_then(|r| r.background.as_ref()).or(feature.background.as_ref());
+        let mut steps: Vec<StepRecord> = Vec::new();
+        for bg in feature.background.iter().chain(rule.and_then(|r| r.background.as_ref())) {
+            steps.extend(bg.steps.iter().map(|s| step_record(s, true)));
+        }
+        steps.extend(scenario.steps.iter().map(|s| step_record(s, false)));
+        ScenarioRecord {
+            file: file.to_owned(),
+            feature: FeatureInfo {
+                keyword: feature.keyword.clone(),
+                name: feature.name.clone(),
+                line: feature.position.line,
+                description: feature.description.clone().unwrap_or_default().trim().to_owned(),
+                tags: feature.tags.clone(),
+            },
+            rule: rule.map(|r| r.name.clone()),
+            keyword: scenario.keyword.clone(),
+            name: scenario.name.clone(),
+            line: scenario_line(scenario),
+            example: example_row(scenario),
+            tags: scenario_tags(feature, rule, scenario),
+            background: background.map(|b| BackgroundInfo {
+                keyword: b.keyword.clone(),
+                name: b.name.clone(),
+                line: b.position.line,
+            }),
+            steps,
+            started: None,
+            duration: Duration::ZERO,
+            attempts: 0,
+            outcome: Outcome::Passed,
+            earlier_failures: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// A scenario the run will not run, and why.
+    pub fn skipped(
+        file: &str,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        reason: String,
+    ) -> ScenarioRecord {
+        ScenarioRecord { outcome: Outcome::Skipped { reason }, ..ScenarioRecord::new(file, feature, rule, scenario) }
+    }
+
+    /// `file:line`, where a reader finds the scenario (the Examples row of an
+    /// outline's row): the scenario's identity in every report and in rerun.txt.
     pub fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)
     }
@@ -50,22 +200,110 @@ impl ScenarioRecord {
     pub fn requirements(&self) -> impl Iterator<Item = &str> {
         self.tags.iter().map(String::as_str).filter(|t| crate::requirements::looks_like_id(t))
     }
+
+    /// The name with the Examples row's values, which tells outline rows
+    /// apart even when the name leaves a column out.
+    pub fn full_name(&self) -> String {
+        match &self.example {
+            Some(row) if !row.values.is_empty() => {
+                let values: Vec<String> = row.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{} [{}]", self.name, values.join(", "))
+            }
+            _ => self.name.clone(),
+        }
+    }
+
+    /// Passed, but only after a retry.
+    pub fn flaky(&self) -> bool {
+        self.outcome == Outcome::Passed && self.attempts > 1
+    }
+
+    /// The steps that ran (passed or failed).
+    pub fn steps_run(&self) -> usize {
+        self.steps.iter().filter(|s| s.status != StepStatus::Skipped).count()
+    }
+
+    /// The step list with each step's status, one a line.
+    pub fn step_list(&self) -> String {
+        self.steps.iter().map(|s| format!("[{}] {}\n", s.status.as_str(), s.text())).collect()
+    }
+
+    /// The vendor profile tag the scenario carries, if any.
+    pub fn vendor(&self) -> Option<&str> {
+        self.tags.iter().map(String::as_str).find(|t| crate::runner::VENDORS.contains(t))
+    }
+}
+
+fn step_record(step: &gherkin::Step, background: bool) -> StepRecord {
+    StepRecord {
+        keyword: step.keyword.trim().to_owned(),
+        name: step.value.clone(),
+        line: step.position.line,
+        background,
+        status: StepStatus::Skipped,
+        duration: Duration::ZERO,
+    }
+}
+
+/// The tags a scenario carries: its feature's, its rule's, its own and its
+/// Examples' (cucumber-rs adds those to the expanded scenario), without `@`.
+/// The one place this is computed for reports.
+pub fn scenario_tags(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for t in feature.tags.iter().chain(rule.map(|r| &r.tags).into_iter().flatten()).chain(&scenario.tags) {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    tags
+}
+
+/// The line a reader finds the scenario on. cucumber-rs 0.23 gives an
+/// outline's expanded scenario the line `Examples:` + 2 + row index, which
+/// is the row's line only when the table starts right below `Examples:`;
+/// the table's own position gives the row's real line.
+fn scenario_line(scenario: &gherkin::Scenario) -> usize {
+    let line = scenario.position.line;
+    match scenario.examples.as_slice() {
+        [example] => match &example.table {
+            Some(table) => {
+                let row = line.saturating_sub(example.position.line + 2);
+                table.position.line + 1 + row
+            }
+            None => line,
+        },
+        _ => line,
+    }
+}
+
+fn example_row(scenario: &gherkin::Scenario) -> Option<ExampleRow> {
+    let [example] = scenario.examples.as_slice() else { return None };
+    let table = example.table.as_ref()?;
+    let (header, row) = (table.rows.first()?, table.rows.get(1)?);
+    Some(ExampleRow { values: header.iter().cloned().zip(row.iter().cloned()).collect() })
 }
 
 /// A feature file that could not be read or parsed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParseFailure {
     pub message: String,
 }
 
 /// Everything a run learnt, in the order the features were read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub seed: u64,
     pub features: usize,
     pub scenarios: Vec<ScenarioRecord>,
     pub parse_failures: Vec<ParseFailure>,
     pub duration: Duration,
+    /// SIGINT or SIGTERM stopped the run before every scenario had run.
+    pub interrupted: bool,
+    pub provenance: Provenance,
 }
 
 impl RunRecord {
@@ -85,69 +323,62 @@ impl RunRecord {
         self.count(|o| matches!(o, Outcome::Skipped { .. }))
     }
 
+    /// Steps that ran, over every scenario.
     pub fn steps(&self) -> usize {
-        self.scenarios.iter().map(|s| s.steps).sum()
+        self.scenarios.iter().map(ScenarioRecord::steps_run).sum()
     }
 
     /// The run passes when nothing failed and every file parsed.
     pub fn succeeded(&self) -> bool {
         self.failed() == 0 && self.parse_failures.is_empty()
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::requirements::Requirement;
-
-    /// A small run with one of each outcome.
-    fn run() -> RunRecord {
-        let scenario = |name: &str, line: usize, tags: &[&str], outcome: Outcome| ScenarioRecord {
-            file: "features/reset_passcode/miradore_reset.feature".into(),
-            feature: "Remote passcode reset".into(),
-            name: name.into(),
-            line,
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            steps: 5,
-            duration: Duration::from_millis(12),
-            outcome,
-        };
-        RunRecord {
-            seed: 7,
-            features: 1,
-            scenarios: vec![
-                scenario("Reset on a fully managed google-pixel-8", 32, &["miradore", "MIR-3"], Outcome::Passed),
-                scenario(
-                    "Only site administrators see the latest reset passcode",
-                    57,
-                    &["miradore", "MIR-5"],
-                    Outcome::Failed {
-                        step: "And Hana is refused the latest reset passcode of \"phone\" (line 64)".into(),
-                        message: "Hana can see the latest reset passcode of \"phone\" <& friends>".into(),
-                    },
-                ),
-                scenario(
-                    "The reset must come within five minutes",
-                    29,
-                    &["intune", "INT-3", "virtual-time"],
-                    Outcome::Skipped { reason: "needs the virtual clock".into() },
-                ),
-            ],
-            parse_failures: vec![],
-            duration: Duration::from_millis(40),
+    /// The exit code of `lockstep run` for this record: 2 a feature file
+    /// did not parse, 1 a scenario failed, 4 nothing ran, 0 all passed.
+    pub fn exit_code(&self) -> u8 {
+        if !self.parse_failures.is_empty() {
+            crate::EXIT_CONFIG
+        } else if self.failed() > 0 {
+            1
+        } else if self.passed() == 0 {
+            4
+        } else {
+            0
         }
     }
 
-    fn catalogue() -> Vec<Requirement> {
-        ["MIR-3", "MIR-5", "INT-3"]
-            .iter()
-            .map(|id| Requirement { id: id.to_string(), title: format!("title of {id}"), android: true })
-            .collect()
+    /// The report title: what ran, with any swap or defect in force.
+    pub fn title(&self) -> String {
+        let mut title = String::from("Lockstep run");
+        for mark in self.provenance.marks() {
+            title.push_str(&format!(" [{mark}]"));
+        }
+        title
     }
+
+    /// The feature files in the order they were first seen, each once.
+    pub fn files(&self) -> Vec<&str> {
+        let mut files: Vec<&str> = Vec::new();
+        for s in &self.scenarios {
+            if !files.contains(&s.file.as_str()) {
+                files.push(&s.file);
+            }
+        }
+        files
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{catalogue, run};
+    use super::*;
 
     #[test]
     fn junit_golden() {
-        insta::assert_snapshot!("junit", junit::render(&run()));
+        insta::assert_snapshot!("junit", junit::render(&run()).unwrap());
     }
 
     #[test]
@@ -156,11 +387,34 @@ mod tests {
     }
 
     #[test]
+    fn cucumber_json_golden() {
+        insta::assert_snapshot!("cucumber_json", cucumber_json::render(&run()));
+    }
+
+    #[test]
+    fn rerun_golden() {
+        insta::assert_snapshot!("rerun", rerun::render(&run()));
+    }
+
+    #[test]
     fn requirement_tags_are_recognised() {
         let r = run();
         let ids: Vec<&str> = r.scenarios[0].requirements().collect();
         assert_eq!(ids, ["MIR-3"]);
         assert!(!r.succeeded());
-        assert_eq!((r.passed(), r.failed(), r.skipped(), r.steps()), (1, 1, 1, 15));
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!((r.passed(), r.failed(), r.skipped()), (3, 1, 2));
+    }
+
+    #[test]
+    fn outline_rows_get_their_own_line_and_values() {
+        let text = "Feature: f\n  Scenario Outline: reset on <profile>\n    Given a device <profile>\n\n    Examples:\n\n      | profile | api |\n      | a       | 21  |\n      | b       | 35  |\n";
+        let feature = gherkin::Feature::parse(text, gherkin::GherkinEnv::default()).unwrap();
+        let expanded = cucumber::feature::Ext::expand_examples(feature).unwrap();
+        let rows: Vec<ScenarioRecord> =
+            expanded.scenarios.iter().map(|s| ScenarioRecord::new("f.feature", &expanded, None, s)).collect();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [8, 9]);
+        assert_eq!(rows[1].full_name(), "reset on b [profile=b, api=35]");
+        assert!(rows.iter().all(|r| r.steps.len() == 1 && r.steps[0].status == StepStatus::Skipped));
     }
 }
