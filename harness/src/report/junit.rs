@@ -10,7 +10,9 @@
 //! goes to `<system-out>`. A scenario that passed after a retry is a
 //! success with `<flakyFailure>`s. Suites carry `timestamp`, `hostname`,
 //! their wall time (first start to last end, not the sum of concurrent
-//! scenarios) and the run's provenance as properties.
+//! scenarios); the first suite carries the run's provenance as properties
+//! (only the first: xunitparser keeps one property table for the whole
+//! file and rejects a name seen twice).
 //!
 //! Two things quick-junit writes that the schema lacks are adjusted: it puts
 //! a `disabled` count on every `<testsuite>` (the schema has `skipped`
@@ -42,7 +44,9 @@ pub fn render(run: &RunRecord) -> Result<String, quick_junit::SerializeError> {
         let (start, wall) = wall_time(cases.iter().map(|(_, s)| *s));
         suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(start.unwrap_or(run.provenance.started)));
         suite.set_time(wall);
-        suite.add_properties(run.provenance.pairs().into_iter().map(|(k, v)| Property::new(k, v)));
+        if report.test_suites.is_empty() {
+            suite.add_properties(run.provenance.pairs().into_iter().map(|(k, v)| Property::new(k, v)));
+        }
         for (i, s) in cases {
             suite.add_test_case(case(s, &names[i]));
         }

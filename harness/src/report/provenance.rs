@@ -78,8 +78,9 @@ impl Provenance {
         rfc3339(self.started)
     }
 
-    /// `(name, value)` pairs for formats that take a flat list (JUnit
-    /// properties, the Markdown table): every field, flags as `flag.NAME`.
+    /// `(name, value)` pairs, names unique, for formats that take a flat
+    /// list (JUnit properties, the Markdown table): every field, flags as
+    /// `flag.NAME`.
     pub fn pairs(&self) -> Vec<(String, String)> {
         let mut out = vec![
             ("tool".to_owned(), format!("{} {}", self.tool, self.version)),
@@ -88,7 +89,17 @@ impl Provenance {
             ("host".to_owned(), self.host.clone()),
             ("seed".to_owned(), self.seed.to_string()),
         ];
-        out.extend(self.flags.iter().map(|(k, v)| (format!("flag.{k}"), v.clone())));
+        // A repeatable flag is one property, its values space-separated (names stay unique).
+        for (k, v) in &self.flags {
+            let name = format!("flag.{k}");
+            match out.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, values)) => {
+                    values.push(' ');
+                    values.push_str(v);
+                }
+                None => out.push((name, v.clone())),
+            }
+        }
         if !self.shards.is_empty() {
             out.push(("shards".to_owned(), self.shards.join(" ")));
         }
@@ -144,14 +155,17 @@ pub fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The suite's identity: the git commit of the checkout holding `features`
-/// (with `-dirty` when feature files differ from it), else a SHA-256 over
-/// the feature files' paths and contents.
-pub fn suite_identity(features: &Path) -> String {
+/// The suite's identity, the same for every selection from one suite (so
+/// shards that ran different files agree): the git commit of the checkout
+/// holding `path` (with `-dirty` when any feature file differs from it),
+/// else a SHA-256 over the feature files of the suite's root (the nearest
+/// folder called `features` above `path`, or `path`'s own folder).
+pub fn suite_identity(path: &Path) -> String {
+    let dir = if path.is_dir() { path.to_owned() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
-            .arg(features)
+            .arg(&dir)
             .args(args)
             .output()
             .ok()
@@ -159,10 +173,12 @@ pub fn suite_identity(features: &Path) -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
     if let Some(commit) = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty()) {
-        let dirty = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
+        let top = git(&["rev-parse", "--show-toplevel"]).unwrap_or_default();
+        let dirty = git(&["-C", &top, "status", "--porcelain", "--", "*.feature"]).is_some_and(|s| !s.is_empty());
         return format!("git:{commit}{}", if dirty { "-dirty" } else { "" });
     }
-    format!("sha256:{}", features_hash(features))
+    let root = dir.ancestors().find(|a| a.file_name().is_some_and(|n| n == "features")).unwrap_or(&dir);
+    format!("sha256:{}", features_hash(root))
 }
 
 /// SHA-256 over every `.feature` file under `dir` (sorted paths, then contents).
