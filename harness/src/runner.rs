@@ -151,6 +151,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
             async move {
                 if let Some(world) = world {
+                    report::evidence::harvest_passcodes(world).await;
                     if failed {
                         evidence.keep(
                             feature.path.as_ref(),

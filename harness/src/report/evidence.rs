@@ -69,3 +69,19 @@ pub async fn collect(world: &LockstepWorld) -> Vec<String> {
     }
     lines
 }
+
+/// Register every passcode the scenario's MDM set that the scenario may not
+/// have read (a reset whose passcode no step looked at): the device page's
+/// latest reset passcode of each device, read as the observer. Run after
+/// every scenario, before its stack stops, so the run's secrets (and the
+/// leak test) know every passcode that existed.
+pub async fn harvest_passcodes(world: &LockstepWorld) {
+    let Some(stack) = world.stack.as_ref() else { return };
+    for h in world.handsets.values() {
+        let page = format!("/devices/{}/security", h.mdm_id);
+        let Ok(reply) = stack.mdm().get(&page, Some(stack.observer_session())).await else { continue };
+        if let Some(p) = reply.str("/latest_reset_passcode") {
+            world.secrets.register(p);
+        }
+    }
+}
