@@ -152,13 +152,9 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             async move {
                 if let Some(world) = world {
                     report::evidence::harvest_passcodes(world).await;
-                    if failed {
-                        evidence.keep(
-                            feature.path.as_ref(),
-                            scenario.position.line,
-                            report::evidence::collect(world).await,
-                        );
-                    }
+                    let seen = if failed { report::evidence::collect(world).await } else { Vec::new() };
+                    let devices = report::evidence::devices(world);
+                    evidence.keep(feature.path.as_ref(), scenario.position.line, devices, seen);
                     world.stop().await;
                 }
             }

@@ -7,6 +7,7 @@
 //! passcode (the mock masks `newPassword` before it keeps a body); every
 //! line is redacted again by the recorder.
 
+use super::DeviceRecord;
 use crate::world::LockstepWorld;
 use amapi_mock::journal::JournalFilter;
 
@@ -84,4 +85,21 @@ pub async fn harvest_passcodes(world: &LockstepWorld) {
             world.secrets.register(p);
         }
     }
+}
+
+/// The devices of the scenario, as each reports its own facts.
+pub fn devices(world: &LockstepWorld) -> Vec<DeviceRecord> {
+    world
+        .handsets
+        .iter()
+        .map(|(alias, h)| {
+            let f = h.dut.facts();
+            DeviceRecord {
+                alias: alias.clone(),
+                profile: f.profile.clone(),
+                api_level: f.api_level,
+                ownership: f.ownership.to_string(),
+            }
+        })
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! reader never sees half a report), and clearing them when a run starts
 //! (so a run never leaves the previous run's files beside its own).
 
-use super::{cucumber_json, junit, markdown, rerun, run_json, RunRecord};
+use super::{cucumber_json, html, junit, markdown, rerun, run_json, RunRecord};
 use crate::redact::Secrets;
 use crate::requirements::Requirement;
 use std::path::{Path, PathBuf};
@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 pub const LOG: &str = "lockstep.log";
 
 /// Every file a run or a certification writes into its report directory.
-pub const OWNED: [&str; 10] = [
+pub const OWNED: [&str; 11] = [
     junit::FILE,
     cucumber_json::FILE,
     markdown::FILE,
+    html::FILE,
     rerun::FILE,
     run_json::FILE,
     LOG,
@@ -48,6 +49,7 @@ pub fn write_all(
         render(junit::FILE, junit::render(record).map_err(|e| e.to_string()))?,
         render(cucumber_json::FILE, Ok(cucumber_json::render(record)))?,
         render(markdown::FILE, Ok(markdown::render(record, catalogue)))?,
+        render(html::FILE, Ok(html::render(record, catalogue)))?,
         render(rerun::FILE, Ok(rerun::render(record)))?,
         render(run_json::FILE, run_json::render(record).map_err(|e| e.to_string()))?,
     ];
@@ -97,10 +99,10 @@ mod tests {
         let written = write_all(dir.path(), &super::super::fixtures::run(), &[], &secrets).unwrap();
         let names: Vec<String> =
             written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["junit.xml", "cucumber.json", "summary.md", "rerun.txt", "run.json"]);
+        assert_eq!(names, ["junit.xml", "cucumber.json", "summary.md", "report.html", "rerun.txt", "run.json"]);
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
-        assert_eq!(left.len(), 6, "no temporary file is left behind");
+        assert_eq!(left.len(), 7, "no temporary file is left behind");
         clear_owned(dir.path()).unwrap();
         let left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()

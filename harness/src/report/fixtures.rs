@@ -87,6 +87,21 @@ fn scenario(s: Scenario<'_>) -> ScenarioRecord {
         } else {
             vec![]
         },
+        devices: match (s.started, s.example) {
+            (None, _) => vec![],
+            (Some(_), Some(row)) => vec![DeviceRecord {
+                alias: "phone".into(),
+                profile: row[0].1.into(),
+                api_level: row[1].1.parse().unwrap_or(0),
+                ownership: "fully-managed".into(),
+            }],
+            (Some(_), None) => vec![DeviceRecord {
+                alias: "kiosk".into(),
+                profile: "samsung-galaxy-a14".into(),
+                api_level: 33,
+                ownership: "dedicated".into(),
+            }],
+        },
         outcome: s.outcome,
     }
 }

@@ -8,6 +8,7 @@
 pub mod cucumber_json;
 pub mod evidence;
 pub mod files;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod provenance;
@@ -105,6 +106,17 @@ pub struct ExampleRow {
     pub values: Vec<(String, String)>,
 }
 
+/// A device a scenario ran on, as the device itself reported (so a swapped
+/// profile shows as what really ran).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// The scenario's name for it, e.g. `phone`.
+    pub alias: String,
+    pub profile: String,
+    pub api_level: u8,
+    pub ownership: String,
+}
+
 /// One scenario (an outline's example row is a scenario of its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioRecord {
@@ -132,6 +144,9 @@ pub struct ScenarioRecord {
     /// What the harness saw around a failure: AMAPI journal excerpt, MDM
     /// action log, device state, mail subjects. Empty when it passed.
     pub evidence: Vec<String>,
+    /// The devices it ran on; empty when it did not run.
+    #[serde(default)]
+    pub devices: Vec<DeviceRecord>,
 }
 
 impl ScenarioRecord {
@@ -176,6 +191,7 @@ impl ScenarioRecord {
             outcome: Outcome::Passed,
             earlier_failures: Vec::new(),
             evidence: Vec::new(),
+            devices: Vec::new(),
         }
     }
 
@@ -226,6 +242,24 @@ impl ScenarioRecord {
     /// The step list with each step's status, one a line.
     pub fn step_list(&self) -> String {
         self.steps.iter().map(|s| format!("[{}] {}\n", s.status.as_str(), s.text())).collect()
+    }
+
+    /// The device profiles it ran on, or (not run) the profiles its steps name.
+    pub fn profiles(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.devices.iter().map(|d| d.profile.clone()).collect();
+        if out.is_empty() {
+            for st in &self.steps {
+                if let Some(rest) = st.name.strip_prefix("a \"") {
+                    if let Some((profile, tail)) = rest.split_once('"') {
+                        if tail.starts_with(" device") {
+                            out.push(profile.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        out.dedup();
+        out
     }
 
     /// The vendor profile tag the scenario carries, if any.
@@ -389,6 +423,25 @@ mod tests {
     #[test]
     fn cucumber_json_golden() {
         insta::assert_snapshot!("cucumber_json", cucumber_json::render(&run()));
+    }
+
+    #[test]
+    fn html_golden() {
+        insta::assert_snapshot!("html", html::render(&run(), &catalogue()));
+    }
+
+    /// tests/fixtures/golden-run/run.json is this module's golden run, for
+    /// the tests that feed a known record to the whole command (HTML in
+    /// Chromium): `report merge` of that directory writes its reports.
+    #[test]
+    fn the_golden_run_json_fixture_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden-run/run.json");
+        let text = run_json::render(&run()).unwrap();
+        if std::env::var_os("LOCKSTEP_UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == text, "{} is stale: rerun with LOCKSTEP_UPDATE_FIXTURES=1", path.display());
     }
 
     #[test]

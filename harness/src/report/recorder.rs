@@ -4,7 +4,7 @@
 //! terminal. Events arrive normalized (in file order), so timings come from
 //! the events' own timestamps, not from when they reach us.
 
-use super::{Outcome, ParseFailure, RunRecord, ScenarioRecord, StepStatus};
+use super::{DeviceRecord, Outcome, ParseFailure, RunRecord, ScenarioRecord, StepStatus};
 use crate::redact::Secrets;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, StepError};
 use cucumber::{cli, gherkin, parser, Event, World, Writer};
@@ -18,20 +18,21 @@ use std::time::{Duration, SystemTime};
 /// A scenario while it runs: its file, its line as cucumber gives it, its name.
 type Key = (String, usize, String);
 
-/// Evidence gathered by the runner's after-scenario hook (while the
-/// scenario's stack still runs), keyed by feature path and cucumber's
-/// scenario line, and taken by the recorder when the scenario finishes.
+/// What the runner's after-scenario hook saw (while the scenario's stack
+/// still runs): the devices, and for a failure the evidence. Keyed by
+/// feature path and cucumber's scenario line, taken by the recorder when
+/// the scenario finishes.
 #[derive(Debug, Clone, Default)]
-pub struct EvidenceLocker(Arc<Mutex<HashMap<(PathBuf, usize), Vec<String>>>>);
+pub struct EvidenceLocker(Arc<Mutex<HashMap<(PathBuf, usize), (Vec<DeviceRecord>, Vec<String>)>>>);
 
 impl EvidenceLocker {
-    /// Keep `evidence` for the scenario at `line` of the feature at `path`.
-    pub fn keep(&self, path: Option<&PathBuf>, line: usize, evidence: Vec<String>) {
+    /// Keep what was seen of the scenario at `line` of the feature at `path`.
+    pub fn keep(&self, path: Option<&PathBuf>, line: usize, devices: Vec<DeviceRecord>, evidence: Vec<String>) {
         let key = (path.cloned().unwrap_or_default(), line);
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, evidence);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (devices, evidence));
     }
 
-    fn take(&self, path: Option<&PathBuf>, line: usize) -> Vec<String> {
+    fn take(&self, path: Option<&PathBuf>, line: usize) -> (Vec<DeviceRecord>, Vec<String>) {
         let key = (path.cloned().unwrap_or_default(), line);
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&key).unwrap_or_default()
     }
@@ -97,8 +98,9 @@ impl Recorder {
         if let Some(started) = scenario.started {
             scenario.duration = at.duration_since(started).unwrap_or(Duration::ZERO);
         }
+        let (devices, evidence) = self.evidence.take(feature.path.as_ref(), key.1);
+        scenario.devices = devices;
         if matches!(scenario.outcome, Outcome::Failed { .. }) {
-            let evidence = self.evidence.take(feature.path.as_ref(), key.1);
             scenario.evidence = evidence.iter().map(|e| self.secrets.redact(e)).collect();
             self.progress.println(format!("FAILED {} ({})", scenario.full_name(), scenario.location()));
         }
