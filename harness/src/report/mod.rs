@@ -5,6 +5,7 @@
 //! shard records exactly what a single run writes. Every string passes the
 //! run's redactor before it is kept, and every file again on its way out.
 
+pub mod certificate;
 pub mod cucumber_json;
 pub mod evidence;
 pub mod files;
