@@ -165,7 +165,7 @@ fn a_target_run_is_read_by_every_consumer() {
         mdm.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
         mdm.smtp = Some(smtp.to_string());
         let mdm = reference_mdm::serve(mdm).await.unwrap();
-        let args = vec![
+        let args = [
             "--target".to_owned(),
             mdm.base_url.clone(),
             "--amapi-listen".to_owned(),

@@ -23,7 +23,10 @@ type Key = (String, usize, String);
 /// feature path and cucumber's scenario line, taken by the recorder when
 /// the scenario finishes.
 #[derive(Debug, Clone, Default)]
-pub struct EvidenceLocker(Arc<Mutex<HashMap<(PathBuf, usize), (Vec<DeviceRecord>, Vec<String>)>>>);
+pub struct EvidenceLocker(Arc<Mutex<HashMap<(PathBuf, usize), Seen>>>);
+
+/// A scenario's devices and (when it failed) its evidence.
+type Seen = (Vec<DeviceRecord>, Vec<String>);
 
 impl EvidenceLocker {
     /// Keep what was seen of the scenario at `line` of the feature at `path`.
@@ -32,7 +35,7 @@ impl EvidenceLocker {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (devices, evidence));
     }
 
-    fn take(&self, path: Option<&PathBuf>, line: usize) -> (Vec<DeviceRecord>, Vec<String>) {
+    fn take(&self, path: Option<&PathBuf>, line: usize) -> Seen {
         let key = (path.cloned().unwrap_or_default(), line);
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&key).unwrap_or_default()
     }
