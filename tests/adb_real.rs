@@ -172,7 +172,7 @@ fn the_pin_length_check_fails_over_adb_on_the_stale_keyguard() {
     let out = lockstep_run(&server, &sim, reports.path());
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    let failed: Vec<&str> = t.lines().filter(|l| l.starts_with("FAILED")).collect();
+    let failed: Vec<&str> = t.lines().filter(|l| l.starts_with("FAIL ")).collect();
     assert_eq!(failed.len(), 1, "{t}");
     assert!(failed[0].contains("The lock screen takes a new 8-digit PIN set in Settings on google-pixel-8"), "{t}");
     assert!(t.contains("submitted on its own after 6 digits"), "{t}");

@@ -44,7 +44,7 @@ const LAYERS: [&[&str]; 8] = [
     &["cli", "config", "selection"],
     &["report", "logging", "stack"],
     &["console", "world"],
-    &["steps"],
+    &["steps", "evidence"],
     &["runner"],
     &["commands"],
 ];

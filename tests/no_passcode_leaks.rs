@@ -2,7 +2,11 @@
 //! once with a non-conforming device (so failure messages are written too),
 //! capture every tracing event of every component raw, and search the
 //! console summary, every report file and the captured events for every
-//! passcode the runs generated or learnt.
+//! passcode the runs generated or learnt, including those the MDM generated
+//! that no step read (the runner harvests them from each device page before
+//! a scenario's stack stops). And no passcode can be inferred: a redaction
+//! marker never sits inside a number, a seed, a timestamp or a port, where
+//! the digits around it would give the passcode away.
 
 #![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
 
@@ -35,8 +39,29 @@ fn appears(text: &str, secret: &str) -> bool {
     })
 }
 
+/// Where a redaction marker stands inside a value: against a digit, or
+/// against a separator of a number, a time or an address next to a digit.
+fn marker_inside_a_value(text: &str) -> Option<String> {
+    let inside = regex::Regex::new(r"[0-9][.:\-]?<redacted>|<redacted>[.:\-]?[0-9]|seed:? <redacted>").unwrap();
+    inside.find(text).map(|m| {
+        let start = text[..m.start()].char_indices().rev().nth(30).map_or(0, |(i, _)| i);
+        let end = text[m.end()..].char_indices().nth(30).map_or(text.len(), |(i, _)| m.end() + i);
+        text[start..end].to_owned()
+    })
+}
+
 fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()
+}
+
+#[test]
+fn the_marker_check_finds_a_marker_inside_a_value() {
+    for inside in
+        ["seed 12<redacted>", "at 14:<redacted>:09", "127.0.0.1:<redacted>", "seed <redacted>", "1.<redacted>"]
+    {
+        assert!(marker_inside_a_value(inside).is_some(), "{inside}");
+    }
+    assert!(marker_inside_a_value("new passcode \"<redacted>\" sent; port 4815").is_none());
 }
 
 #[test]
@@ -88,6 +113,9 @@ fn no_passcode_reaches_any_output() {
     for (name, text) in &outputs {
         for s in &secrets {
             assert!(!appears(text, s), "a passcode ({} characters) appears in {name}", s.len());
+        }
+        if let Some(around) = marker_inside_a_value(text) {
+            panic!("a redaction marker sits inside a value in {name}: …{around}…");
         }
     }
 }

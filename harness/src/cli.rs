@@ -55,6 +55,30 @@ pub enum Command {
     /// Run the device-side firmware checks (@firmware @device) against one
     /// device and write its certificate (JSON and Markdown) to the report dir.
     Certify(CertifyArgs),
+    /// Work with report directories: `report merge` joins a sharded run's.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the report directories of a sharded run (each holding its
+    /// run.json) into the reports one unsharded run writes. Exit code as a
+    /// run's: 0 all passed, 1 a scenario failed, 2 the shards do not belong
+    /// together, 4 nothing ran.
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportMergeArgs {
+    /// The shards' report directories.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged reports (default: reports/).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod device;
+pub mod evidence;
 pub mod fixtures;
 pub mod logging;
 pub mod passcodes;

@@ -1,7 +1,7 @@
 //! The `lockstep` command.
 
 use clap::Parser;
-use lockstep::cli::{AmapiCommand, Cli, Command, MdmCommand, SimCommand};
+use lockstep::cli::{AmapiCommand, Cli, Command, MdmCommand, ReportCommand, SimCommand};
 use lockstep::{commands, fixtures, EXIT_CONFIG};
 use std::process::ExitCode;
 
@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         },
         Command::Run(args) => block_on(commands::run::execute(&args, fixtures)),
         Command::List(args) => block_on(commands::run::list_command(&args, fixtures)),
+        Command::Report { command: ReportCommand::Merge(args) } => {
+            ExitCode::from(commands::report::execute(&args, &fixtures))
+        }
         Command::Amapi { command: AmapiCommand::Serve(args) } => block_on(commands::serve::amapi(&args, &fixtures)),
         Command::Mdm { command: MdmCommand::Serve(args) } => block_on(commands::serve::mdm(&args, &fixtures)),
         Command::Steps => {

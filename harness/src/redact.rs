@@ -1,6 +1,15 @@
 //! Passcodes never reach an output. Every passcode a run generates or learns
 //! is registered here, and every line the harness prints or writes passes
 //! through [`Secrets::redact`].
+//!
+//! Redaction masks a passcode only where it stands as a token of its own:
+//! the characters on either side of it must not be letters or digits. A
+//! 4-digit passcode that happens to occur inside a seed, a timestamp, a port
+//! or a duration is left alone there, because masking it *there* would tell
+//! a reader the passcode (the digits around the marker give it away). The
+//! passcodes themselves travel in `android_sim::Passcode`, which has no
+//! `Display` and a `Debug` that prints no characters, so they reach a log
+//! line only if code exposes them on purpose; this module is the backstop.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -29,8 +38,9 @@ impl Secrets {
         self.lock().iter().cloned().collect()
     }
 
-    /// `text` with every registered passcode replaced by [`MASK`], longest first
-    /// so a passcode that contains another is masked whole.
+    /// `text` with every registered passcode that stands as a whole token
+    /// replaced by [`MASK`], longest first so a passcode that contains
+    /// another is masked whole.
     pub fn redact(&self, text: &str) -> String {
         let known = self.lock();
         let mut by_length: Vec<&String> = known.iter().collect();
@@ -38,7 +48,7 @@ impl Secrets {
         let mut out = text.to_owned();
         for secret in by_length {
             if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
+                out = mask_tokens(&out, secret);
             }
         }
         out
@@ -48,6 +58,29 @@ impl Secrets {
         // A panic while holding this lock cannot leave the set inconsistent.
         self.known.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Whether `secret` occurs in `text` at `at` as a token of its own.
+pub fn stands_alone(text: &str, at: usize, secret: &str) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at + secret.len()..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// `text` with each whole-token occurrence of `secret` masked.
+fn mask_tokens(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < copied || !stands_alone(text, at, secret) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(MASK);
+        copied = at + secret.len();
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 #[cfg(test)]
@@ -62,5 +95,37 @@ mod tests {
         s.register("123");
         assert_eq!(s.redact("new 48151623, old 4815, code 123"), "new <redacted>, old <redacted>, code 123");
         assert_eq!(s.all().len(), 2);
+    }
+
+    #[test]
+    fn masks_only_whole_tokens() {
+        let s = Secrets::default();
+        s.register("4815");
+        s.register("ab12cd");
+        for untouched in [
+            "seed 1248159 replays it",
+            "started 2026-12-01T14:48:15.4815Z",
+            "listening on 127.0.0.1:48150",
+            "took 34815ms",
+            "xab12cd and ab12cdx",
+        ] {
+            assert_eq!(s.redact(untouched), untouched);
+        }
+        assert_eq!(s.redact("pin=4815;"), "pin=<redacted>;");
+        assert_eq!(s.redact("\"4815\" then 4815"), "\"<redacted>\" then <redacted>");
+        assert_eq!(s.redact("4815 44815 4815"), "<redacted> 44815 <redacted>");
+        assert_eq!(s.redact("code ab12cd."), "code <redacted>.");
+    }
+
+    #[test]
+    fn a_marker_never_sits_inside_a_number() {
+        let s = Secrets::default();
+        for p in ["4815", "1623", "0042", "9999"] {
+            s.register(p);
+        }
+        // Every 4-digit window of these numbers is a registered passcode somewhere.
+        let text = "seed 481516230042 port 49999 at 16:23:09 1623";
+        let out = s.redact(text);
+        assert_eq!(out, "seed 481516230042 port 49999 at 16:23:09 <redacted>");
     }
 }

@@ -9,7 +9,8 @@
 //! signal, the running ones get [`DRAIN`] to end, then every report is
 //! written, marked interrupted, and the run exits 130.
 
-use crate::config::{RunConfig, Target};
+use crate::config::{DeviceChoice, RunConfig, Target};
+use crate::device::adb::Endpoint;
 use crate::console::{Console, Mode};
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Progress as _, Recorder, RunRecord, ScenarioRecord};
@@ -17,7 +18,7 @@ use crate::selection::{Plan, TargetFacts};
 use crate::stack::SharedTarget;
 use crate::suite::{Instance, Suite};
 use crate::world::LockstepWorld;
-use cucumber::{gherkin, writer, World as _, WriterExt as _};
+use cucumber::{gherkin, writer, World as _};
 use futures::FutureExt as _;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -69,6 +70,8 @@ pub enum RunError {
     Target(#[from] crate::stack::StackError),
     #[error("cannot listen for SIGINT/SIGTERM: {0}")]
     Signals(std::io::Error),
+    #[error("{0}")]
+    Write(report::WriteError),
 }
 
 /// Load the suite and plan the run, as `run` and `list` both do.
@@ -136,14 +139,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let facts = shared.as_ref().map(|s| TargetFacts { url: s.url.clone(), vendor: s.vendor.clone() });
     let (suite, plan) = load_and_plan(&config, facts.as_ref())?;
 
-    report::clear_owned(&config.report_dir)
-        .map_err(|source| RunError::Reports { path: config.report_dir.clone(), source })?;
-    // cucumber writes its JSON as it goes: into a temporary file, renamed
-    // into place once the run is over.
-    let json_path = config.report_dir.join("cucumber.json");
-    let json_partial = config.report_dir.join(".lockstep-cucumber.json.partial");
-    let json_file =
-        std::fs::File::create(&json_partial).map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+    report::clear_owned(&config.report_dir).map_err(RunError::Write)?;
+    let started = std::time::SystemTime::now();
     // A no-op when the caller installed its own subscriber (the leak test does).
     let logging = crate::logging::to_report_dir(&config.report_dir, secrets.clone());
 
@@ -151,7 +148,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let skipped: Vec<ScenarioRecord> = plan
         .entries
         .iter()
-        .filter_map(|e| e.skip.as_ref().map(|reason| skipped_record(&e.instance, reason.clone())))
+        .filter_map(|e| e.skip.as_ref().map(|reason| skipped_record(&suite, &e.instance, reason.clone())))
         .collect();
     for s in &skipped {
         if let Outcome::Skipped { reason } = &s.outcome {
@@ -163,6 +160,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let base = std::env::current_dir().unwrap_or_default();
     let recorder = Recorder::new(secrets.clone(), &base, Arc::new(console.clone()));
     let record = recorder.record();
+    let evidence = recorder.evidence_locker();
     let gate = Arc::new(Gate::default());
     let mut interrupted = false;
 
@@ -172,9 +170,10 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
             .with_parser(Planned(planned_features(&suite, &plan)))
             .max_concurrent_scenarios(config.concurrency)
             .retries(config.retries)
-            .with_writer(writer::AssertNormalized::new(
-                recorder.tee::<LockstepWorld, _>(writer::Json::for_tee(json_file).normalized()),
-            ))
+            // The recorder keys every event by its scenario, so it takes them
+            // as they happen (a console line when a scenario ends, not when
+            // the scenarios before it in file order have ended too).
+            .with_writer(writer::AssertNormalized::new(recorder))
             .fail_on_skipped()
             .with_default_cli();
         if config.fail_fast {
@@ -198,10 +197,16 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                 }
                 .boxed_local()
             })
-            .after(move |_feature, _rule, _scenario, _finished, world| {
+            .after(move |feature, _rule, scenario, finished, world| {
                 let gate = after_gate.clone();
+                let evidence = evidence.clone();
+                let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
                 async move {
                     if let Some(world) = world {
+                        crate::evidence::harvest_passcodes(world).await;
+                        let seen = if failed { crate::evidence::collect(world).await } else { Vec::new() };
+                        let devices = crate::evidence::devices(world);
+                        evidence.keep(feature.path.as_ref(), scenario.position.line, devices, seen);
                         world.stop().await;
                     }
                     gate.running.fetch_sub(1, Ordering::SeqCst);
@@ -244,15 +249,17 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let mut record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
     record.seed = config.seed;
     record.interrupted = interrupted;
+    record.provenance = provenance(&config, started);
     // Every planned scenario is in the reports: one that never ended was
     // cut off by an interrupt, or its result was lost, which is a failure
     // of the run, never a quiet omission.
     let ended: HashSet<(String, usize)> = record.scenarios.iter().map(|s| (s.file.clone(), s.line)).collect();
     for i in plan.runs().filter(|i| !ended.contains(&(i.file.clone(), i.line))) {
+        let stopped = config.fail_fast && record.failed() > 0;
         record.scenarios.push(if interrupted {
-            skipped_record(i, "not run: the run was interrupted".into())
-        } else if config.fail_fast && record.failed() > 0 {
-            skipped_record(i, "not run: --fail-fast stopped the run at the first failure".into())
+            skipped_record(&suite, i, "not run: the run was interrupted".into())
+        } else if stopped {
+            skipped_record(&suite, i, "not run: --fail-fast stopped the run at the first failure".into())
         } else {
             ScenarioRecord {
                 outcome: Outcome::Failed {
@@ -260,21 +267,13 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                     message: "the harness has no result for this scenario; please report this as a Lockstep bug".into(),
                 },
                 attempts: 1,
-                ..skipped_record(i, String::new())
+                ..skipped_record(&suite, i, String::new())
             }
         });
     }
     record.scenarios.extend(skipped);
-    let written = std::fs::metadata(&json_partial).map(|m| m.len()).unwrap_or(0);
-    if written == 0 {
-        // Nothing ran, or the run was interrupted before cucumber's writer
-        // got to the end; an empty report is still a valid report.
-        let _ = std::fs::write(&json_partial, "[]");
-    }
-    std::fs::rename(&json_partial, &json_path)
-        .map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
-    let mut reports = vec![json_path];
-    reports.extend(write_reports(&config, &record, &secrets)?);
+    let mut reports =
+        report::write_all(&config.report_dir, &record, &config.catalogue, &secrets).map_err(RunError::Write)?;
     if let Some(shared) = shared.and_then(Arc::into_inner) {
         let _ = shared.mock.shutdown().await;
     }
@@ -299,23 +298,128 @@ fn signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-fn skipped_record(i: &Instance, reason: String) -> ScenarioRecord {
-    ScenarioRecord {
-        file: i.file.clone(),
-        feature: i.feature.clone(),
-        name: i.name.clone(),
-        line: i.line,
-        tags: i.tags.clone(),
-        steps: 0,
-        duration: Duration::ZERO,
-        outcome: Outcome::Skipped { reason },
-        attempts: 0,
+/// The record of a planned scenario that did not (or will not) run.
+fn skipped_record(suite: &Suite, i: &Instance, reason: String) -> ScenarioRecord {
+    let found = suite.files.iter().filter(|f| f.file == i.file).find_map(|f| {
+        let feature = &f.feature;
+        let plain = feature.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (None, s));
+        plain
+            .or_else(|| {
+                feature.rules.iter().find_map(|r| r.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (Some(r), s)))
+            })
+            .map(|(rule, s)| (feature, rule, s))
+    });
+    match found {
+        Some((feature, rule, scenario)) => ScenarioRecord::skipped(&i.file, feature, rule, scenario, reason),
+        // Every instance comes from a scenario of the suite, so this is a bug
+        // in crate::suite; the record still says what it can.
+        None => {
+            let span = gherkin::Span { start: 0, end: 0 };
+            let feature = gherkin::Feature {
+                keyword: "Feature".into(),
+                name: i.feature.clone(),
+                description: None,
+                background: None,
+                scenarios: Vec::new(),
+                rules: Vec::new(),
+                tags: Vec::new(),
+                span,
+                position: gherkin::LineCol { line: 0, col: 0 },
+                path: None,
+            };
+            let scenario = gherkin::Scenario {
+                keyword: "Scenario".into(),
+                name: i.name.clone(),
+                description: None,
+                steps: Vec::new(),
+                examples: Vec::new(),
+                tags: i.tags.clone(),
+                span,
+                position: gherkin::LineCol { line: i.line, col: 0 },
+            };
+            ScenarioRecord::skipped(&i.file, &feature, None, &scenario, reason)
+        }
     }
 }
 
-fn write_reports(config: &RunConfig, record: &RunRecord, secrets: &Secrets) -> Result<Vec<PathBuf>, RunError> {
-    report::write_all(&config.report_dir, record, &config.catalogue, secrets)
-        .map_err(|(path, source)| RunError::Reports { path, source })
+/// How this run was made, for every report: each flag in force and one
+/// command line that replays the run.
+fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Provenance {
+    let mut flags: Vec<(String, String)> = Vec::new();
+    let target = match &config.target {
+        Target::Embedded => "embedded".to_owned(),
+        Target::External(url) => url.clone(),
+    };
+    flags.push(("target".into(), target));
+    if let Some(v) = &config.vendor {
+        flags.push(("vendor".into(), v.clone()));
+    }
+    if let Some(t) = &config.tags {
+        flags.push(("tags".into(), t.text.clone()));
+    }
+    if let Some(n) = &config.name {
+        flags.push(("name".into(), n.as_str().to_owned()));
+    }
+    if let Some(shard) = &config.shard {
+        flags.push(("shard".into(), shard.to_string()));
+    }
+    if config.retries > 0 {
+        flags.push(("retries".into(), config.retries.to_string()));
+    }
+    for (twin, substitute) in &config.profile_swaps {
+        flags.push(("swap-profile".into(), format!("{twin}={substitute}")));
+    }
+    for d in &config.mdm_defects {
+        flags.push(("mdm-defect".into(), d.to_string()));
+    }
+    match &config.device {
+        DeviceChoice::Embedded => {}
+        DeviceChoice::Profile(name) => flags.push(("device".into(), format!("profile:{name}"))),
+        DeviceChoice::Adb(Endpoint::Direct(addr)) => flags.push(("device".into(), format!("tcp:{addr}"))),
+        DeviceChoice::Adb(Endpoint::Server { server, serial }) => {
+            flags.push(("device".into(), format!("adb:{serial}")));
+            flags.push(("adb-server".into(), server.to_string()));
+        }
+    }
+    flags.push(("concurrency".into(), config.concurrency.to_string()));
+    for (switch, on) in [("fail-fast", config.fail_fast), ("allow-empty", config.allow_empty)] {
+        if on {
+            flags.push((switch.into(), "true".into()));
+        }
+    }
+    let mut replay = vec!["lockstep".to_owned(), "run".to_owned(), "--seed".to_owned(), config.seed.to_string()];
+    for (name, value) in &flags {
+        replay.push(format!("--{name}"));
+        if !(value == "true" && ["fail-fast", "allow-empty"].contains(&name.as_str())) {
+            replay.push(shell_word(value));
+        }
+    }
+    for p in &config.paths {
+        let mut arg = p.path.display().to_string();
+        for line in &p.lines {
+            arg.push_str(&format!(":{line}"));
+        }
+        replay.push(shell_word(&arg));
+    }
+    let features = config.paths.first().map(|p| p.path.clone()).unwrap_or_else(|| PathBuf::from("features"));
+    report::Provenance::new(
+        env!("CARGO_PKG_VERSION"),
+        &report::provenance::suite_identity(&features),
+        started,
+        &report::provenance::hostname(),
+        flags,
+        config.seed,
+        &replay.join(" "),
+    )
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// The end-of-run summary for the console: what failed (again, for the

@@ -1,50 +1,18 @@
 //! `lockstep certify --device adb:SERIAL|profile:NAME`: the device-side
 //! firmware checks (@device, default features/firmware) against one device,
-//! and a certificate of the result: `certificate.json` and `certificate.md`
-//! in the report directory, with the device's facts and each check's
-//! outcome. Exit 0 when every check passed, 1 when one failed, 2 on a usage
-//! or configuration error. (The full certification report comes later.)
+//! the run's reports, and the device's certificate beside them
+//! (report::certificate: `certificate.json`, `certificate.md`, and
+//! `SHA256SUMS` over the bundle). Exit 0 when every check that applies
+//! passed, 1 when one failed, 2 on a usage or configuration error, 4 when
+//! no check applied.
 
 use crate::cli::{CertifyArgs, RunArgs};
 use crate::config::{self, DeviceChoice};
 use crate::device::adb::{AdbDevice, Endpoint};
-use crate::report::Outcome;
+use crate::report::certificate::{self, Certificate, CertifiedDevice};
+use crate::report::files::write_atomically;
 use crate::runner;
-use serde::Serialize;
-use std::fmt::Write as _;
 use std::path::PathBuf;
-
-/// The device a certificate is about.
-#[derive(Debug, Serialize)]
-pub struct CertifiedDevice {
-    pub device: String,
-    pub manufacturer: String,
-    pub model: String,
-    pub android_version: String,
-    pub api_level: u8,
-    pub build_id: String,
-    pub security_patch: String,
-    pub encryption: String,
-}
-
-/// One check and how it went.
-#[derive(Debug, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub location: String,
-    pub requirements: Vec<String>,
-    pub result: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Certificate {
-    pub device: CertifiedDevice,
-    pub passed: bool,
-    pub checks: Vec<Check>,
-    pub seed: u64,
-}
 
 pub async fn execute(args: &CertifyArgs, fixtures: PathBuf) -> u8 {
     let Some(device) = &args.run.device else {
@@ -92,42 +60,30 @@ pub async fn execute(args: &CertifyArgs, fixtures: PathBuf) -> u8 {
     if !result.record.parse_failures.is_empty() {
         return crate::EXIT_CONFIG;
     }
-    let checks: Vec<Check> = result
-        .record
-        .scenarios
-        .iter()
-        .map(|s| {
-            let (result, detail) = match &s.outcome {
-                Outcome::Passed => ("pass", None),
-                Outcome::Failed { step, message } => ("fail", Some(format!("{step}: {message}"))),
-                Outcome::Skipped { reason } => ("skipped", Some(reason.clone())),
-            };
-            Check {
-                name: s.name.clone(),
-                location: s.location(),
-                requirements: s.tags.iter().filter(|t| t.contains('-')).cloned().collect(),
-                result,
-                detail,
+    let certificate = Certificate::new(device, &result.record);
+    let mut bundle = result.reports.clone();
+    for (name, text) in [
+        (certificate::JSON_FILE, certificate.render_json()),
+        (certificate::MARKDOWN_FILE, certificate.render_markdown()),
+    ] {
+        match write_atomically(&report_dir, name, &result.secrets.redact(&text)) {
+            Ok(path) => {
+                println!("certificate: {}", path.display());
+                bundle.push(path);
             }
-        })
-        .collect();
-    let passed = !checks.is_empty() && checks.iter().all(|c| c.result == "pass");
-    let certificate = Certificate { device, passed, checks, seed: result.record.seed };
-    let json = serde_json::to_string_pretty(&certificate).unwrap_or_default();
-    let md = markdown(&certificate);
-    for (name, text) in [("certificate.json", json), ("certificate.md", md)] {
-        let path = report_dir.join(name);
-        if let Err(e) = std::fs::write(&path, result.secrets.redact(&text)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return crate::EXIT_CONFIG;
+            Err(e) => {
+                eprintln!("error: {e}");
+                return crate::EXIT_CONFIG;
+            }
         }
-        println!("certificate: {}", path.display());
     }
-    if passed {
-        0
-    } else {
-        1
+    if let Err(e) =
+        write_atomically(&report_dir, certificate::MANIFEST_FILE, &certificate::manifest(&report_dir, &bundle))
+    {
+        eprintln!("error: {e}");
+        return crate::EXIT_CONFIG;
     }
+    certificate.exit_code()
 }
 
 /// The facts of the device to certify.
@@ -142,6 +98,9 @@ async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<C
             let f = d.adb_facts();
             Ok(CertifiedDevice {
                 device: if serial.starts_with("tcp:") { serial.clone() } else { format!("adb:{serial}") },
+                simulated: false,
+                build_fingerprint: None,
+                serial: Some(f.serial.clone()).filter(|s| !s.is_empty()),
                 manufacturer: f.manufacturer.clone(),
                 model: f.model.clone(),
                 android_version: f.android_version.clone(),
@@ -156,6 +115,9 @@ async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<C
                 .map_err(|e| e.to_string())?;
             Ok(CertifiedDevice {
                 device: format!("profile:{name}"),
+                simulated: true,
+                build_fingerprint: None,
+                serial: None,
                 manufacturer: p.manufacturer,
                 model: p.model,
                 android_version: p.android_version,
@@ -167,30 +129,4 @@ async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<C
         }
         DeviceChoice::Embedded => Err("--device adb:SERIAL or profile:NAME is required".into()),
     }
-}
-
-fn markdown(c: &Certificate) -> String {
-    let d = &c.device;
-    let mut s = String::new();
-    let _ = writeln!(s, "# Firmware checks: {} {}\n", d.manufacturer, d.model);
-    let _ = writeln!(s, "**Result: {}**\n", if c.passed { "PASSED" } else { "FAILED" });
-    let _ = writeln!(s, "| Fact | Value |\n|---|---|");
-    for (k, v) in [
-        ("Device", d.device.clone()),
-        ("Android", format!("{} (API {})", d.android_version, d.api_level)),
-        ("Build", d.build_id.clone()),
-        ("Security patch", d.security_patch.clone()),
-        ("Encryption", d.encryption.clone()),
-        ("Seed", c.seed.to_string()),
-    ] {
-        let _ = writeln!(s, "| {k} | {v} |");
-    }
-    let _ = writeln!(s, "\n| Check | Requirements | Result |\n|---|---|---|");
-    for check in &c.checks {
-        let _ = writeln!(s, "| {} | {} | {} |", check.name, check.requirements.join(" "), check.result);
-    }
-    for check in c.checks.iter().filter(|c| c.result != "pass") {
-        let _ = writeln!(s, "\n**{}** ({}): {}", check.name, check.location, check.detail.as_deref().unwrap_or(""));
-    }
-    s
 }

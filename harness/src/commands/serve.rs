@@ -6,6 +6,7 @@ use std::path::Path;
 
 /// Serve the AMAPI mock. Exit code 0 on Ctrl-C, 2 when it cannot start.
 pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
+    crate::logging::to_stderr(crate::redact::Secrets::default());
     let config = amapi_mock::ServeConfig {
         addr: args.addr,
         fleet: args.fleet.clone(),
@@ -36,6 +37,7 @@ pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
 
 /// Serve the reference MDM. Exit code 0 on Ctrl-C, 2 when it cannot start.
 pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
+    crate::logging::to_stderr(crate::redact::Secrets::default());
     let mut config = reference_mdm::ServeConfig::new(args.amapi.trim_end_matches('/'));
     config.addr = args.addr;
     config.enterprise = args.enterprise.clone();

@@ -10,6 +10,11 @@ use std::sync::Arc;
 pub const ADB_SCANNED_PORTS: std::ops::RangeInclusive<u16> = 5555..=5585;
 
 pub async fn serve(args: &SimServeArgs, fixtures: &Path) -> u8 {
+    let secrets = crate::redact::Secrets::default();
+    if let Some(p) = &args.passcode {
+        secrets.register(p);
+    }
+    crate::logging::to_stderr(secrets);
     if ADB_SCANNED_PORTS.contains(&args.adb.port()) {
         eprintln!(
             "error: --adb {}: ports 5555-5585 are scanned by the adb server, which would list the device twice; pick another port",

@@ -1,14 +1,17 @@
-//! A short Markdown summary: totals, each failure with where to look, the
-//! skipped scenarios with their reasons, and coverage per requirement.
+//! A short Markdown summary: how the run was made, totals, each failure
+//! with where to look and its evidence, flaky scenarios, the skipped
+//! scenarios with their reasons, and coverage per requirement.
 
 use super::{Outcome, RunRecord};
 use crate::requirements::Requirement;
 use std::fmt::Write as _;
 
+pub const FILE: &str = "summary.md";
+
 pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
-    let mut out = String::from("# Lockstep run\n\n");
+    let mut out = format!("# {}\n\n", run.title());
     let verdict = if run.interrupted {
-        "INTERRUPTED (SIGINT/SIGTERM; scenarios not run are listed as skipped)"
+        "INTERRUPTED"
     } else if run.succeeded() {
         "PASSED"
     } else {
@@ -26,6 +29,12 @@ pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
         run.duration.as_secs_f64(),
         run.seed
     );
+    let _ = writeln!(out, "Replay: `{}`\n", run.provenance.replay);
+    out.push_str("| Provenance | |\n|---|---|\n");
+    for (k, v) in run.provenance.pairs().into_iter().filter(|(k, _)| k != "replay") {
+        let _ = writeln!(out, "| {k} | {} |", cell(&v));
+    }
+    out.push('\n');
     if !run.parse_failures.is_empty() {
         out.push_str("## Feature files that did not parse\n\n");
         for p in &run.parse_failures {
@@ -41,11 +50,25 @@ pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
                 let _ = writeln!(
                     out,
                     "- **{}** ({})\n  - step: `{}`\n  - {}",
-                    s.name,
+                    s.full_name(),
                     s.location(),
                     step,
                     one_line(message)
                 );
+                for e in &s.evidence {
+                    let _ = writeln!(out, "  - evidence: {}", one_line(e));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let flaky: Vec<_> = run.scenarios.iter().filter(|s| s.flaky()).collect();
+    if !flaky.is_empty() {
+        out.push_str("## Flaky (passed after a retry)\n\n");
+        for s in flaky {
+            let _ = writeln!(out, "- {} ({}): passed on attempt {}", s.full_name(), s.location(), s.attempts);
+            for f in &s.earlier_failures {
+                let _ = writeln!(out, "  - earlier: {}", one_line(f));
             }
         }
         out.push('\n');
@@ -55,7 +78,7 @@ pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
         out.push_str("## Skipped\n\n");
         for s in skipped {
             if let Outcome::Skipped { reason } = &s.outcome {
-                let _ = writeln!(out, "- {} ({}): {}", s.name, s.location(), reason);
+                let _ = writeln!(out, "- {} ({}): {}", s.full_name(), s.location(), reason);
             }
         }
         out.push('\n');
@@ -73,4 +96,8 @@ pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn cell(s: &str) -> String {
+    one_line(s).replace('|', "\\|")
 }

@@ -1,9 +1,11 @@
 //! The cucumber writer that turns the event stream into [`RunRecord`]: one
-//! record per scenario with its outcome, redacted, and a progress bar on a
-//! terminal. Events arrive normalized (in file order), so timings come from
-//! the events' own timestamps, not from when they reach us.
+//! record per scenario with every step's status, its outcome, its attempts
+//! and (for a failure) its evidence, redacted, each told to the console
+//! ([`Progress`]) as it ends. Events arrive as they happen (scenarios
+//! interleave), keyed by scenario; timings come from the events' own
+//! timestamps.
 
-use super::{Outcome, ParseFailure, RunRecord, ScenarioRecord};
+use super::{DeviceRecord, Outcome, ParseFailure, RunRecord, ScenarioRecord, StepStatus};
 use crate::redact::Secrets;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, StepError};
 use cucumber::{cli, gherkin, parser, Event, World, Writer};
@@ -12,6 +14,32 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+
+/// A scenario while it runs: its file, its line as cucumber gives it, its name.
+type Key = (String, usize, String);
+
+/// What the runner's after-scenario hook saw (while the scenario's stack
+/// still runs): the devices, and for a failure the evidence. Keyed by
+/// feature path and cucumber's scenario line, taken by the recorder when
+/// the scenario finishes.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceLocker(Arc<Mutex<HashMap<(PathBuf, usize), Seen>>>);
+
+/// A scenario's devices and (when it failed) its evidence.
+type Seen = (Vec<DeviceRecord>, Vec<String>);
+
+impl EvidenceLocker {
+    /// Keep what was seen of the scenario at `line` of the feature at `path`.
+    pub fn keep(&self, path: Option<&PathBuf>, line: usize, devices: Vec<DeviceRecord>, evidence: Vec<String>) {
+        let key = (path.cloned().unwrap_or_default(), line);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (devices, evidence));
+    }
+
+    fn take(&self, path: Option<&PathBuf>, line: usize) -> Seen {
+        let key = (path.cloned().unwrap_or_default(), line);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&key).unwrap_or_default()
+    }
+}
 
 /// Who hears of the run as it goes (the console): scenarios as they end,
 /// and lines worth showing at once.
@@ -33,12 +61,11 @@ pub struct Recorder {
     record: Arc<Mutex<RunRecord>>,
     secrets: Secrets,
     base: PathBuf,
-    started: HashMap<(String, usize, String), SystemTime>,
-    steps: HashMap<(String, usize, String), usize>,
-    /// Attempts started per scenario (more than one with --retries).
-    attempts: HashMap<(String, usize, String), u32>,
-    /// Scenarios whose current attempt failed and will be tried again.
-    retrying: HashSet<(String, usize, String)>,
+    evidence: EvidenceLocker,
+    /// Scenarios started and not finished, with when their current step started.
+    running: HashMap<Key, (ScenarioRecord, SystemTime)>,
+    /// Scenarios failed by an unmatched step, which cucumber never retries.
+    unretried: HashSet<Key>,
     console: Arc<dyn Progress>,
     run_started: Option<SystemTime>,
 }
@@ -51,10 +78,9 @@ impl Recorder {
             record: Arc::default(),
             secrets,
             base: base.to_owned(),
-            started: HashMap::new(),
-            steps: HashMap::new(),
-            attempts: HashMap::new(),
-            retrying: HashSet::new(),
+            evidence: EvidenceLocker::default(),
+            running: HashMap::new(),
+            unretried: HashSet::new(),
             console,
             run_started: None,
         }
@@ -65,51 +91,31 @@ impl Recorder {
         self.record.clone()
     }
 
-    fn relative(&self, path: Option<&PathBuf>) -> String {
+    /// Where the runner's after-scenario hook leaves a failed scenario's evidence.
+    pub fn evidence_locker(&self) -> EvidenceLocker {
+        self.evidence.clone()
+    }
+
+    /// A feature's path as reports show it: relative to where the run started.
+    pub fn relative(&self, path: Option<&PathBuf>) -> String {
         let Some(p) = path else { return "<unknown>".into() };
         p.strip_prefix(&self.base).unwrap_or(p).display().to_string()
     }
 
-    fn finish_scenario(
-        &mut self,
-        feature: &gherkin::Feature,
-        rule: Option<&gherkin::Rule>,
-        scenario: &gherkin::Scenario,
-        at: SystemTime,
-        outcome: Option<Outcome>,
-    ) {
-        let file = self.relative(feature.path.as_ref());
-        let key = (file.clone(), scenario.position.line, scenario.name.clone());
-        if self.retrying.remove(&key) {
-            // This attempt failed and another follows; only the last counts.
-            self.steps.remove(&key);
-            return;
+    /// The one place a scenario is finished: its record is kept and the
+    /// console hears of it.
+    fn finish_scenario(&mut self, feature: &gherkin::Feature, key: &Key, at: SystemTime) {
+        let Some((mut scenario, _)) = self.running.remove(key) else { return };
+        if let Some(started) = scenario.started {
+            scenario.duration = at.duration_since(started).unwrap_or(Duration::ZERO);
         }
-        let attempts = self.attempts.get(&key).copied().unwrap_or(1);
-        let started = self.started.get(&key).copied().unwrap_or(at);
-        let steps = self.steps.get(&key).copied().unwrap_or(0);
-        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(existing) =
-            record.scenarios.iter_mut().find(|s| s.file == key.0 && s.line == key.1 && s.name == key.2)
-        {
-            // A failure was recorded already; only the duration is new.
-            existing.duration = at.duration_since(started).unwrap_or(Duration::ZERO);
-            return;
+        let (devices, evidence) = self.evidence.take(feature.path.as_ref(), key.1);
+        scenario.devices = devices;
+        if matches!(scenario.outcome, Outcome::Failed { .. }) {
+            scenario.evidence = evidence.iter().map(|e| self.secrets.redact(e)).collect();
         }
-        record.scenarios.push(ScenarioRecord {
-            file,
-            feature: feature.name.clone(),
-            name: scenario.name.clone(),
-            line: scenario.position.line,
-            tags: crate::suite::scenario_tags(&feature.tags, rule, scenario),
-            steps,
-            duration: at.duration_since(started).unwrap_or(Duration::ZERO),
-            outcome: outcome.unwrap_or(Outcome::Passed),
-            attempts,
-        });
-        if let Some(done) = record.scenarios.last() {
-            self.console.finished(done);
-        }
+        self.console.finished(&scenario);
+        self.record.lock().unwrap_or_else(|e| e.into_inner()).scenarios.push(scenario);
     }
 
     fn scenario_event<W>(
@@ -120,47 +126,95 @@ impl Recorder {
         ev: &RetryableScenario<W>,
         at: SystemTime,
     ) {
-        let key = (self.relative(feature.path.as_ref()), scenario.position.line, scenario.name.clone());
+        let file = self.relative(feature.path.as_ref());
+        let key: Key = (file.clone(), scenario.position.line, scenario.name.clone());
         match &ev.event {
             Scenario::Started => {
-                *self.attempts.entry(key.clone()).or_default() += 1;
-                self.started.entry(key).or_insert(at);
+                let attempts = match self.running.remove(&key) {
+                    // A retry: the earlier attempt's failure is kept, the steps start over.
+                    Some((earlier, _)) => {
+                        let mut attempts = earlier.attempts;
+                        let mut failures = earlier.earlier_failures;
+                        if let Outcome::Failed { step, message } = earlier.outcome {
+                            failures.push(format!("{step}: {message}"));
+                        }
+                        attempts += 1;
+                        (attempts, failures)
+                    }
+                    None => (1, Vec::new()),
+                };
+                let mut record = ScenarioRecord::new(&file, feature, rule, scenario);
+                record.name = self.secrets.redact(&record.name);
+                record.started = Some(at);
+                record.attempts = attempts.0;
+                record.earlier_failures = attempts.1;
+                self.running.insert(key, (record, at));
             }
-            Scenario::Step(step, event::Step::Passed(..)) | Scenario::Background(step, event::Step::Passed(..)) => {
+            Scenario::Step(step, event::Step::Started) | Scenario::Background(step, event::Step::Started) => {
                 let _ = step;
-                *self.steps.entry(key).or_default() += 1;
+                if let Some((_, step_started)) = self.running.get_mut(&key) {
+                    *step_started = at;
+                }
+            }
+            Scenario::Step(step, event::Step::Passed(..)) => self.step_ended(&key, step, false, StepStatus::Passed, at),
+            Scenario::Background(step, event::Step::Passed(..)) => {
+                self.step_ended(&key, step, true, StepStatus::Passed, at)
             }
             Scenario::Step(step, event::Step::Failed(_, loc, _, err))
             | Scenario::Background(step, event::Step::Failed(_, loc, _, err)) => {
-                *self.steps.entry(key.clone()).or_default() += 1;
+                let background = matches!(ev.event, Scenario::Background(..));
+                self.step_ended(&key, step, background, StepStatus::Failed, at);
                 let text = format!("{} {} (line {})", step.keyword.trim(), step.value, step.position.line);
                 let mut message = describe(err);
                 if let Some(loc) = loc {
                     message.push_str(&format!(" [step defined at {}:{}]", loc.path, loc.line));
                 }
-                // cucumber tries a failed scenario again while retries are
-                // left; an unmatched step is a skip that fail_on_skipped
-                // turned into a failure, which cucumber never retries.
-                if ev.retries.is_some_and(|r| r.left > 0) && !matches!(err, StepError::NotFound) {
-                    self.retrying.insert(key);
-                    return;
+                if matches!(err, StepError::NotFound) {
+                    self.unretried.insert(key.clone());
                 }
-                let outcome =
-                    Outcome::Failed { step: self.secrets.redact(&text), message: self.secrets.redact(&message) };
-                self.finish_scenario(feature, rule, scenario, at, Some(outcome));
+                self.fail(&key, text, message);
             }
-            Scenario::Step(step, event::Step::Skipped) | Scenario::Background(step, event::Step::Skipped) => {
-                // With fail_on_skipped, an unmatched step arrives as Failed;
-                // a plain Skipped here means a step was not run.
-                let _ = step;
+            // With fail_on_skipped, an unmatched step arrives as Failed; a
+            // plain Skipped leaves the step as it was recorded: skipped.
+            Scenario::Step(_, event::Step::Skipped) | Scenario::Background(_, event::Step::Skipped) => {}
+            Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
+                let what = match kind {
+                    event::HookType::Before => "scenario set-up",
+                    event::HookType::After => "scenario tear-down",
+                };
+                self.fail(&key, what.into(), panic_text(info));
             }
-            Scenario::Hook(_, event::Hook::Failed(_, info)) => {
-                let outcome =
-                    Outcome::Failed { step: "scenario set-up".into(), message: self.secrets.redact(&panic_text(info)) };
-                self.finish_scenario(feature, rule, scenario, at, Some(outcome));
+            Scenario::Finished => {
+                let failed = self.running.get(&key).is_some_and(|(s, _)| matches!(s.outcome, Outcome::Failed { .. }));
+                // An unmatched step is a skip that fail_on_skipped made a
+                // failure; cucumber does not retry it, whatever is left.
+                let retry_follows = ev.retries.is_some_and(|r| r.left > 0) && !self.unretried.remove(&key);
+                if !(failed && retry_follows) {
+                    self.finish_scenario(feature, &key, at);
+                }
             }
-            Scenario::Finished => self.finish_scenario(feature, rule, scenario, at, None),
             _ => {}
+        }
+    }
+
+    fn step_ended(&mut self, key: &Key, step: &gherkin::Step, background: bool, status: StepStatus, at: SystemTime) {
+        let Some((scenario, step_started)) = self.running.get_mut(key) else { return };
+        let found = scenario
+            .steps
+            .iter_mut()
+            .find(|s| s.background == background && s.line == step.position.line && s.status == StepStatus::Skipped);
+        if let Some(s) = found {
+            s.status = status;
+            s.duration = at.duration_since(*step_started).unwrap_or(Duration::ZERO);
+        }
+    }
+
+    /// Record the scenario's first failure (a later one, e.g. in tear-down, adds nothing).
+    fn fail(&mut self, key: &Key, step: String, message: String) {
+        let Some((scenario, _)) = self.running.get_mut(key) else { return };
+        if !matches!(scenario.outcome, Outcome::Failed { .. }) {
+            scenario.outcome =
+                Outcome::Failed { step: self.secrets.redact(&step), message: self.secrets.redact(&message) };
         }
     }
 }
@@ -242,26 +296,5 @@ fn parse_error(e: &parser::Error) -> String {
         parser::Error::ExampleExpansion(e) => {
             format!("{}:{}: {}", e.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(), e.pos.line, e)
         }
-    }
-}
-
-impl<W: World + Debug> cucumber::writer::Stats<W> for Recorder {
-    fn passed_steps(&self) -> usize {
-        self.record.lock().map(|r| r.steps()).unwrap_or(0)
-    }
-    fn skipped_steps(&self) -> usize {
-        0
-    }
-    fn failed_steps(&self) -> usize {
-        self.record.lock().map(|r| r.failed()).unwrap_or(0)
-    }
-    fn retried_steps(&self) -> usize {
-        0
-    }
-    fn parsing_errors(&self) -> usize {
-        self.record.lock().map(|r| r.parse_failures.len()).unwrap_or(0)
-    }
-    fn hook_errors(&self) -> usize {
-        0
     }
 }

@@ -1,0 +1,105 @@
+//! What the harness saw around a failed scenario, gathered from the
+//! scenario's own stack through its public views before it is torn down:
+//! the AMAPI journal's last requests (commands, operations, notifications
+//! as the mock answered them), the MDM's action log, each device's final
+//! state as the mock holds it, and the subjects of the mail each person
+//! received (never bodies: they carry passcodes). The journal keeps no
+//! passcode (the mock masks `newPassword` before it keeps a body); every
+//! line is redacted again by the recorder.
+
+use crate::report::DeviceRecord;
+use crate::world::LockstepWorld;
+use amapi_mock::journal::JournalFilter;
+
+/// How many of the newest journal entries a failure shows.
+const JOURNAL_EXCERPT: usize = 12;
+
+/// Evidence lines for the scenario in `world`; empty when it had no stack
+/// (device-side checks: their failure message says what the device did).
+pub async fn collect(world: &LockstepWorld) -> Vec<String> {
+    let Some(stack) = world.stack.as_ref() else { return Vec::new() };
+    let mut lines = Vec::new();
+    let filter = JournalFilter { limit: Some(JOURNAL_EXCERPT), ..Default::default() };
+    for e in stack.mock().journal(&filter) {
+        let command = e
+            .request_body
+            .as_ref()
+            .and_then(|b| b.get("type"))
+            .and_then(|t| t.as_str())
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
+        let fault = e.fault.as_ref().map(|f| format!(" (fault: {f})")).unwrap_or_default();
+        lines.push(format!("AMAPI #{} {} {}{command} -> {}{fault} at {}", e.seq, e.method, e.path, e.status, e.time));
+    }
+    if let Ok(reply) = stack.mdm().get("/actions", Some(stack.observer_session())).await {
+        for a in reply.body.as_array().into_iter().flatten() {
+            let field = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_owned();
+            lines.push(format!(
+                "MDM action {} {} on {}: {}{}",
+                field("id"),
+                field("kind"),
+                field("device_id"),
+                field("status"),
+                a.get("error").and_then(|v| v.as_str()).map(|e| format!(" ({e})")).unwrap_or_default()
+            ));
+        }
+    }
+    for (alias, h) in &world.handsets {
+        if let Ok(v) = stack.mock().device_view(&h.amapi_name) {
+            lines.push(format!(
+                "device \"{alias}\" ({}, {}): {}, boot {}, device {}, passcode {}{}, {} command(s) pending",
+                v.profile,
+                v.ownership,
+                if v.online { "online" } else { "offline" },
+                v.boot_state,
+                if v.device_locked { "locked" } else { "unlocked" },
+                if v.device_has_passcode { "set" } else { "none" },
+                match v.work_profile_locked {
+                    Some(true) => ", work profile locked",
+                    Some(false) => ", work profile unlocked",
+                    None => "",
+                },
+                v.pending_commands
+            ));
+        }
+    }
+    for (name, p) in &world.people {
+        for m in stack.mail_to(&p.email) {
+            lines.push(format!("mail to {name}: \"{}\"", m.subject));
+        }
+    }
+    lines
+}
+
+/// Register every passcode the scenario's MDM set that the scenario may not
+/// have read (a reset whose passcode no step looked at): the device page's
+/// latest reset passcode of each device, read as the observer. Run after
+/// every scenario, before its stack stops, so the run's secrets (and the
+/// leak test) know every passcode that existed.
+pub async fn harvest_passcodes(world: &LockstepWorld) {
+    let Some(stack) = world.stack.as_ref() else { return };
+    for h in world.handsets.values() {
+        let page = format!("/devices/{}/security", h.mdm_id);
+        let Ok(reply) = stack.mdm().get(&page, Some(stack.observer_session())).await else { continue };
+        if let Some(p) = reply.str("/latest_reset_passcode") {
+            world.secrets.register(p);
+        }
+    }
+}
+
+/// The devices of the scenario, as each reports its own facts.
+pub fn devices(world: &LockstepWorld) -> Vec<DeviceRecord> {
+    world
+        .handsets
+        .iter()
+        .map(|(alias, h)| {
+            let f = h.dut.facts();
+            DeviceRecord {
+                alias: alias.clone(),
+                profile: f.profile.clone(),
+                api_level: f.api_level,
+                ownership: f.ownership.to_string(),
+            }
+        })
+        .collect()
+}
