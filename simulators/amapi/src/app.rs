@@ -5,6 +5,7 @@
 //! answer in Google's JSON, and journal it.
 
 use crate::errors::{ApiError, Code};
+use crate::faults::{After, Target};
 use crate::journal::{redacted_body, Record};
 use crate::routes::{self, Call};
 use crate::wire::{self, Query};
@@ -47,7 +48,15 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     }
     let resolved = routes::resolve(&parts.method, &path);
     let decision = match &resolved {
-        Ok(call) => mock.decide_fault(call.id(), parts.method.as_str()),
+        Ok(call) => {
+            let (device, operation) = (call.device_name(), call.operation_name());
+            mock.decide_fault(&Target {
+                route: call.id(),
+                method: parts.method.as_str(),
+                device: device.as_deref(),
+                operation: operation.as_deref(),
+            })
+        }
         Err(_) => Default::default(),
     };
     if let Some(latency) = decision.latency {
@@ -61,6 +70,16 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
             Ok((v, pretty)) => (200, v, pretty),
             Err(e) => (e.status, e.to_body(), true),
         },
+    };
+    let (status, body) = match decision.after {
+        None => (status, body),
+        Some(After::LoseAnswer(lost)) => (lost.status, lost.to_body()),
+        Some(After::StartOutage(id)) => {
+            if let Some(until) = command_deadline(&body).filter(|_| status == 200) {
+                mock.start_outage(&id, until);
+            }
+            (status, body)
+        }
     };
     let out = Bytes::from(wire::to_json_bytes(&body, pretty));
     let call = resolved.as_ref().ok();
@@ -79,6 +98,14 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
         fault: decision.label,
     });
     bytes_response(status, out)
+}
+
+/// When the command an issueCommand answer describes expires.
+fn command_deadline(operation: &Value) -> Option<crate::Timestamp> {
+    let metadata = operation.get("metadata")?;
+    let created = crate::Timestamp::parse_rfc3339(metadata.get("createTime")?.as_str()?)?;
+    let duration = crate::clock::parse_duration(metadata.get("duration")?.as_str()?)?;
+    Some(created.plus(duration))
 }
 
 pub(crate) fn json_response(status: u16, body: &Value, pretty: bool) -> Response {

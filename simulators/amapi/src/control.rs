@@ -15,6 +15,8 @@
 //! | `POST enterprises/E/devices/D:enterPasscode {"passcode":"…","holder":"device"}` | a person unlocks (holder `device` or `work-profile`) |
 //! | `POST enterprises/E/devices/D:reboot`, `:pressPower` | a person restarts it / presses power |
 //! | `GET/PUT/DELETE faults` | the fault plan ([`crate::FaultPlan`] as JSON) |
+//! | `POST faults:add {Fault}` | add one scoped fault to the plan in force; answers its `id` |
+//! | `GET faults:report` | `{"faults": [{id, fired, exhausted, activeUntil?}]}` per fault |
 //! | `GET/DELETE journal?method=&route=&pathPrefix=&enterprise=&status=&afterSeq=&limit=` | the request journal |
 //! | `GET/POST pubsub/subscriptions`, `DELETE pubsub/subscriptions?name=` | push subscriptions |
 //! | `GET/DELETE pubsub/messages` | published notifications and their delivery attempts |
@@ -24,7 +26,7 @@ use crate::clock::parse_duration;
 use crate::errors::{ApiError, Code};
 use crate::journal::JournalFilter;
 use crate::wire::Query;
-use crate::{EnterpriseSetup, FaultPlan, Mock, PushSubscription, Registration};
+use crate::{EnterpriseSetup, Fault, FaultPlan, Mock, PushSubscription, Registration};
 use android_sim::{CredentialHolder, Ownership, Passcode};
 use bytes::Bytes;
 use http::Method;
@@ -172,6 +174,12 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
             mock.set_fault_plan(plan.clone()).map_err(|e| ApiError::invalid_argument(&e.field, e.to_string()))?;
             Ok(to_value(&plan))
         }
+        ("POST", "faults:add") => {
+            let fault: Fault = parse(body)?;
+            let id = mock.add_fault(fault).map_err(|e| ApiError::invalid_argument(&e.field, e.to_string()))?;
+            Ok(json!({"id": id}))
+        }
+        ("GET", "faults:report") => Ok(json!({"faults": to_value(&mock.fault_report())})),
         ("DELETE", "faults") => {
             mock.clear_faults();
             Ok(json!({}))

@@ -43,7 +43,7 @@ pub use app::CONTROL_PREFIX;
 pub use clock::{Clock, Timestamp};
 pub use enrollment::Registration;
 pub use errors::{ApiError, Code, Error};
-pub use faults::FaultPlan;
+pub use faults::{Effect, Fault, FaultPlan, FaultReport};
 pub use fleet::{Fleet, FleetError};
 pub use journal::{JournalEntry, JournalFilter};
 pub use notifications::{PublishedMessage, PushRetry, PushSubscription};
@@ -187,12 +187,16 @@ impl Mock {
         lock(&self.inner.world)
     }
 
-    pub(crate) fn decide_fault(&self, route: &str, method: &str) -> faults::Decision {
+    pub(crate) fn decide_fault(&self, target: &faults::Target<'_>) -> faults::Decision {
         let mut f = lock(&self.inner.faults);
         if f.is_empty() {
             return faults::Decision::default();
         }
-        f.decide(route, method, self.now())
+        f.decide(target, self.now())
+    }
+
+    pub(crate) fn start_outage(&self, id: &str, until: Timestamp) {
+        lock(&self.inner.faults).start_outage(id, until);
     }
 
     pub(crate) fn record(&self, record: journal::Record) {
@@ -207,15 +211,15 @@ impl Mock {
         }
         let at = self.now();
         for n in outgoing {
-            let copies = {
+            let delivery = {
                 let mut f = lock(&self.inner.faults);
                 if f.is_empty() {
-                    1
+                    faults::Delivery::default()
                 } else {
-                    f.copies(n.kind)
+                    f.delivery(&faults::Note { kind: n.kind, name: n.data.get("name").and_then(Value::as_str) })
                 }
             };
-            self.inner.pubsub.publish(n, at, copies);
+            self.inner.pubsub.publish(n, at, delivery);
         }
     }
 
@@ -313,7 +317,22 @@ impl Mock {
     /// Enroll a simulated device; returns its name
     /// (`enterprises/E/devices/D`). An ENROLLMENT notification follows.
     pub fn register_device(&self, registration: &Registration) -> Result<String, ApiError> {
-        self.mutate(|w, now| enrollment::register(w, registration, now))
+        let cap = lock(&self.inner.faults).device_cap();
+        self.mutate(|w, now| {
+            if let Some(cap) = cap {
+                let enrolled: usize = w.enterprises.values().map(|e| e.devices.len()).sum();
+                if enrolled >= cap as usize {
+                    // Our choice: the device-count quota refuses the
+                    // enrollment with RESOURCE_EXHAUSTED, in Google's quota wording.
+                    return Err(ApiError::new(
+                        Code::ResourceExhausted,
+                        format!("Quota exceeded for quota metric 'Enrolled devices' and limit '{cap} devices per project' of service 'androidmanagement.googleapis.com'."),
+                    )
+                    .with_reason("RATE_LIMIT_EXCEEDED"));
+                }
+            }
+            enrollment::register(w, registration, now)
+        })
     }
 
     /// Take a device offline or bring it back; coming back, it syncs,
@@ -421,6 +440,22 @@ impl Mock {
 
     pub fn fault_plan(&self) -> FaultPlan {
         lock(&self.inner.faults).plan().clone()
+    }
+
+    /// Add one (typically scoped) fault to the plan in force, keeping the
+    /// counters of the others; returns its id for [`Mock::fault_fired`].
+    pub fn add_fault(&self, fault: Fault) -> Result<String, faults::PlanError> {
+        lock(&self.inner.faults).add(fault)
+    }
+
+    /// Whether each fault of the plan in force fired, and how often.
+    pub fn fault_report(&self) -> Vec<FaultReport> {
+        lock(&self.inner.faults).reports(self.now())
+    }
+
+    /// How often the fault `id` fired; `None` when no such fault is armed.
+    pub fn fault_fired(&self, id: &str) -> Option<u32> {
+        self.fault_report().into_iter().find(|r| r.id == id).map(|r| r.fired)
     }
 
     pub fn clear_faults(&self) {

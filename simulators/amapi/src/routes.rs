@@ -96,6 +96,32 @@ impl Call {
     }
 }
 
+impl Call {
+    /// `enterprises/E/devices/D`, for calls about a device or its operations.
+    pub fn device_name(&self) -> Option<String> {
+        match self {
+            Call::DevicesGet { e, d }
+            | Call::DevicesPatch { e, d }
+            | Call::DevicesDelete { e, d }
+            | Call::DevicesIssueCommand { e, d }
+            | Call::OperationsList { e, d }
+            | Call::OperationsGet { e, d, .. }
+            | Call::OperationsCancel { e, d, .. } => Some(crate::world::device_name(e, d)),
+            _ => None,
+        }
+    }
+
+    /// `enterprises/E/devices/D/operations/O`, for calls about one operation.
+    pub fn operation_name(&self) -> Option<String> {
+        match self {
+            Call::OperationsGet { e, d, o } | Call::OperationsCancel { e, d, o } => {
+                Some(format!("{}/operations/{o}", crate::world::device_name(e, d)))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Our choice: an unknown path, or a known path with the wrong HTTP
 /// method, is 404 NOT_FOUND in the JSON envelope (Google's front end
 /// answers such requests with an HTML 404 page).
