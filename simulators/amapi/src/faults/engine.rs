@@ -359,26 +359,20 @@ impl Faults {
                         a.streak = (done + 1, 0);
                     }
                 }
-                Effect::Error { status, message } => {
-                    if a.strikes() {
-                        a.fired += 1;
-                        d.error = Some(injected(status, message));
-                        labels.push(format!("{}: {status}", a.id));
-                    }
+                Effect::Error { status, message } if a.strikes() => {
+                    a.fired += 1;
+                    d.error = Some(injected(status, message));
+                    labels.push(format!("{}: {status}", a.id));
                 }
-                Effect::AnswerLost { status } => {
-                    if a.strikes() {
-                        a.fired += 1;
-                        let status = status.unwrap_or(503);
-                        d.after = Some(After::LoseAnswer(injected(status, None)));
-                        labels.push(format!("{}: carried out, answer lost ({status})", a.id));
-                    }
+                Effect::AnswerLost { status } if a.strikes() => {
+                    a.fired += 1;
+                    let status = status.unwrap_or(503);
+                    d.after = Some(After::LoseAnswer(injected(status, None)));
+                    labels.push(format!("{}: carried out, answer lost ({status})", a.id));
                 }
-                Effect::OutageUntilCommandExpires => {
-                    if a.strikes() {
-                        d.after = Some(After::StartOutage(a.id.clone()));
-                        labels.push(format!("{}: outage starts", a.id));
-                    }
+                Effect::OutageUntilCommandExpires if a.strikes() => {
+                    d.after = Some(After::StartOutage(a.id.clone()));
+                    labels.push(format!("{}: outage starts", a.id));
                 }
                 _ => {}
             }
