@@ -10,7 +10,7 @@ use crate::journal::{redacted_body, Record};
 use crate::routes::{self, Call};
 use crate::wire::{self, Query};
 use crate::world::{Now, World};
-use crate::{commands, devices, enrollment, enterprises, operations, policies, Mock};
+use crate::{apps, commands, devices, enrollment, enterprises, migration, operations, policies, signup, webapps, Mock};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -140,6 +140,7 @@ fn execute(
     // Unknown parameters are refused before anything happens.
     q.check_known(routes::query_parameters(call.id()))?;
     let token = bearer(headers);
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
     let now = mock.now_pair();
     let mut world = mock.world();
     world.prepare_outbox();
@@ -147,23 +148,32 @@ fn execute(
         enterprises::authorize(&world, e, token)?;
     }
     commands::expire_due(&mut world, now);
-    let result = dispatch(&mut world, call, &mut q, token, body, now);
+    let result = dispatch(&mut world, call, &mut q, Context { token, host, body, now });
     let outgoing = world.drain_notifications();
+    let callbacks = world.drain_callbacks();
     drop(world);
     mock.publish(outgoing);
-    Ok((result?, q.pretty))
+    mock.follow_callbacks(callbacks);
+    let answer = result?;
+    let answer = match &q.fields {
+        Some(fields) => crate::partial::trim(fields, &answer)?,
+        None => answer,
+    };
+    Ok((answer, q.pretty))
 }
 
 /// Run a call on the state (already authorized). Errors here leave the
 /// state as it was: every check comes before the first change.
-fn dispatch(
-    world: &mut World,
-    call: &Call,
-    q: &mut Query,
-    token: Option<&str>,
-    body: &Bytes,
+/// What a call has besides its path and query.
+struct Context<'a> {
+    token: Option<&'a str>,
+    host: Option<&'a str>,
+    body: &'a Bytes,
     now: Now,
-) -> Result<Value, ApiError> {
+}
+
+fn dispatch(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> Result<Value, ApiError> {
+    let Context { token, host, body, now } = cx;
     match call {
         Call::EnterprisesCreate => {
             let body = wire::parse_body(body, "Enterprise", "enterprise")?;
@@ -214,7 +224,45 @@ fn dispatch(
         Call::TokensList { e } => enrollment::list(enterprise(world, e)?, q, now),
         Call::TokensGet { e, t } => enrollment::get(enterprise(world, e)?, t),
         Call::TokensDelete { e, t } => enrollment::delete(enterprise_mut(world, e)?, t),
-        Call::NotEmulated { id, .. } => Err(ApiError::unimplemented(id)),
+        Call::EnterprisesUpgradeUrl { e } => signup::upgrade_url(world, e, body),
+        Call::SignupUrlsCreate => signup::create(world, q, host),
+        Call::ApplicationsGet { e, a } => {
+            enterprise(world, e)?;
+            apps::get(world, e, a, q)
+        }
+        Call::PoliciesModifyApplications { e, p } => {
+            let out = apps::modify(world, e, p, body)?;
+            devices::policy_changed(world, e, p, now);
+            Ok(out)
+        }
+        Call::PoliciesRemoveApplications { e, p } => {
+            let out = apps::remove(world, e, p, body)?;
+            devices::policy_changed(world, e, p, now);
+            Ok(out)
+        }
+        Call::WebAppsCreate { e } => {
+            let body = wire::parse_body(body, "WebApp", "web_app")?;
+            webapps::create(world, e, body)
+        }
+        Call::WebAppsList { e } => webapps::list(enterprise(world, e)?, q),
+        Call::WebAppsGet { e, w } => webapps::get(enterprise(world, e)?, w),
+        Call::WebAppsPatch { e, w } => {
+            let body = wire::parse_body(body, "WebApp", "web_app")?;
+            let mask = q.take("updateMask");
+            webapps::patch(enterprise_mut(world, e)?, w, body, mask)
+        }
+        Call::WebAppsDelete { e, w } => webapps::delete(enterprise_mut(world, e)?, w),
+        Call::WebTokensCreate { e } => {
+            let body = wire::parse_body(body, "WebToken", "web_token")?;
+            webapps::create_token(world, e, body)
+        }
+        Call::MigrationTokensCreate { e } => {
+            let body = wire::parse_body(body, "MigrationToken", "migration_token")?;
+            migration::create(world, e, body, now)
+        }
+        Call::MigrationTokensList { e } => migration::list(enterprise(world, e)?, q),
+        Call::MigrationTokensGet { e, m } => migration::get(enterprise(world, e)?, m),
+        Call::ProvisioningInfoGet { id } => migration::provisioning_info(world, id),
     }
 }
 

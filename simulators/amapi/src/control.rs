@@ -21,6 +21,7 @@
 //! | `GET/POST pubsub/subscriptions`, `DELETE pubsub/subscriptions?name=` | push subscriptions |
 //! | `GET/DELETE pubsub/messages` | published notifications and their delivery attempts |
 //! | `GET profiles` | device profile names |
+//! | `POST signupUrls/ID:complete {enterpriseType?}` | the admin signs up: `{signupUrlName, enterpriseToken, callbackUrl}`, callback followed |
 
 use crate::clock::parse_duration;
 use crate::errors::{ApiError, Code};
@@ -82,6 +83,13 @@ struct Register {
     work_passcode: Option<String>,
     device_id: Option<String>,
     online: Option<bool>,
+    serial_number: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompleteSignup {
+    enterprise_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +172,7 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
                 work_passcode: r.work_passcode.map(Passcode::new),
                 device_id: r.device_id,
                 online: r.online.unwrap_or(true),
+                serial: r.serial_number,
             };
             let name = mock.register_device(&registration)?;
             Ok(json!({"name": name, "device": to_value(&mock.device_view(&name)?)}))
@@ -208,6 +217,11 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
         ("DELETE", "pubsub/messages") => {
             mock.clear_published_messages();
             Ok(json!({}))
+        }
+        _ if m == "POST" && rest.starts_with("signupUrls/") && rest.ends_with(":complete") => {
+            let id = rest.trim_start_matches("signupUrls/").trim_end_matches(":complete");
+            let c: CompleteSignup = parse(body)?;
+            mock.complete_signup(id, c.enterprise_type.as_deref())
         }
         _ => device_route(mock, m, rest, body),
     }

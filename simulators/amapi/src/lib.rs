@@ -20,6 +20,7 @@
 //! marked "Our choice:" in the code and listed in the crate's README.
 
 mod app;
+pub mod apps;
 pub mod clock;
 mod commands;
 mod control;
@@ -30,12 +31,16 @@ pub mod errors;
 pub mod faults;
 pub mod fleet;
 pub mod journal;
+mod migration;
 pub mod notifications;
 mod operations;
+mod partial;
 mod policies;
 mod routes;
 pub mod schema;
 mod serve;
+mod signup;
+mod webapps;
 pub mod wire;
 mod world;
 
@@ -491,6 +496,58 @@ impl Mock {
 
     pub fn clear_published_messages(&self) {
         self.inner.pubsub.clear_messages();
+    }
+
+    // ----- signup and apps ------------------------------------------------------
+
+    /// The admin completes the signup `signupUrls/{id}` (what the signup
+    /// page does): returns `{signupUrlName, enterpriseToken, callbackUrl}`;
+    /// the mock also follows the callback URL (an http:// GET, as the
+    /// admin's browser would). `kind` is the enterpriseType to create
+    /// (default MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE).
+    pub fn complete_signup(&self, id: &str, kind: Option<&str>) -> Result<Value, ApiError> {
+        let id = id.strip_prefix("signupUrls/").unwrap_or(id);
+        let (out, callbacks) = {
+            let mut w = self.world();
+            let out = signup::complete(&mut w, id, kind)?;
+            (out, w.drain_callbacks())
+        };
+        self.follow_callbacks(callbacks);
+        Ok(out)
+    }
+
+    /// Complete every signup as soon as signupUrls.create makes it.
+    pub fn set_auto_complete_signups(&self, on: bool) {
+        self.world().auto_complete_signups = on;
+    }
+
+    /// Use this managed Google Play catalogue for applications.get.
+    pub fn set_catalogue(&self, apps: std::collections::BTreeMap<String, Value>) {
+        self.world().catalogue = Arc::new(apps);
+    }
+
+    /// Load a catalogue file (fixtures/apps/catalogue.json).
+    pub fn load_catalogue(&self, path: &std::path::Path) -> Result<usize, apps::CatalogueError> {
+        let apps = apps::load_catalogue(path)?;
+        let n = apps.len();
+        self.set_catalogue(apps);
+        Ok(n)
+    }
+
+    /// GET each callback URL in the background, as the admin's browser
+    /// would after signing up. Our choice: only http:// URLs are followed,
+    /// once, and the outcome is not kept; outside a tokio runtime nothing
+    /// is followed (the control answer still carries the token).
+    pub(crate) fn follow_callbacks(&self, urls: Vec<String>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        for url in urls.into_iter().filter(|u| u.starts_with("http://")) {
+            let Ok(uri) = url.parse::<http::Uri>() else { continue };
+            runtime.spawn(async move {
+                let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<http_body_util::Empty<bytes::Bytes>>();
+                let _ = tokio::time::timeout(Duration::from_secs(10), client.get(uri)).await;
+            });
+        }
     }
 
     // ----- fleets -------------------------------------------------------------

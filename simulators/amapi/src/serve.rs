@@ -36,6 +36,9 @@ pub struct ServeConfig {
     pub clock: ClockChoice,
     pub journal_capacity: usize,
     pub push_retry: PushRetry,
+    /// The app catalogue for applications.get; default: `apps/catalogue.json`
+    /// beside the profiles directory (fixtures/apps), when it exists.
+    pub catalogue: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -48,6 +51,7 @@ impl Default for ServeConfig {
             clock: ClockChoice::Real,
             journal_capacity: 10_000,
             push_retry: PushRetry::default(),
+            catalogue: None,
         }
     }
 }
@@ -117,6 +121,13 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         message_log_capacity: 10_000,
         push_retry: config.push_retry,
     });
+    let catalogue = config.catalogue.clone().or_else(|| {
+        let file = profiles_dir.as_deref()?.parent()?.join("apps").join("catalogue.json");
+        file.is_file().then_some(file)
+    });
+    if let Some(file) = &catalogue {
+        mock.load_catalogue(file)?;
+    }
     let devices = match &fleet {
         Some(f) => mock.enroll_fleet(f)?,
         None => Vec::new(),

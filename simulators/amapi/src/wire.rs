@@ -13,9 +13,7 @@ use serde_json::{Map, Value};
 /// Parameters every Google API method accepts. The mock ignores all of
 /// them but `prettyPrint`.
 ///
-/// Our choice: `fields` (partial responses) is accepted and ignored; the
-/// full resource comes back, which a client asking for fewer fields can
-/// always read.
+/// `fields` selects what a successful answer keeps ([`crate::partial`]).
 pub const STANDARD_PARAMETERS: [&str; 11] = [
     "$.xgafv",
     "access_token",
@@ -36,12 +34,15 @@ pub const STANDARD_PARAMETERS: [&str; 11] = [
 pub struct Query {
     pairs: Vec<(String, String)>,
     pub pretty: bool,
+    /// The `fields` selection, if any.
+    pub fields: Option<String>,
 }
 
 impl Query {
     pub fn parse(raw: Option<&str>) -> Result<Query, ApiError> {
         let mut pairs = Vec::new();
         let mut pretty = true;
+        let mut fields = None;
         for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             let key = percent_decode(k, true)
@@ -62,11 +63,13 @@ impl Query {
                 };
             } else if key == "alt" && !matches!(value.as_str(), "json" | "media" | "proto") {
                 return Err(ApiError::invalid_argument("alt", format!("Invalid value at 'alt', \"{value}\"")));
+            } else if key == "fields" {
+                fields = Some(value);
             } else if !STANDARD_PARAMETERS.contains(&key.as_str()) {
                 pairs.push((key, value));
             }
         }
-        Ok(Query { pairs, pretty })
+        Ok(Query { pairs, pretty, fields })
     }
 
     /// Remove and return the last value of `name`.
