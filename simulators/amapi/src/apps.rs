@@ -7,6 +7,7 @@
 
 use crate::errors::ApiError;
 use crate::schema::{self, Mode};
+use crate::tolerance::Finding;
 use crate::wire::Query;
 use crate::world::World;
 use serde_json::{json, Map, Value};
@@ -65,8 +66,9 @@ pub(crate) fn modify(
     enterprise: &str,
     policy: &str,
     body: &bytes::Bytes,
+    findings: &mut Vec<Finding>,
 ) -> Result<Value, ApiError> {
-    let body = crate::wire::parse_body(body, "ModifyPolicyApplicationsRequest", "body")?;
+    let body = crate::wire::parse_body_noting(body, "ModifyPolicyApplicationsRequest", "body", findings)?;
     let changes = body.get("changes").and_then(Value::as_array).cloned().unwrap_or_default();
     if changes.is_empty() {
         return Err(ApiError::invalid_argument("changes", "There must be at least one change."));
@@ -108,8 +110,9 @@ pub(crate) fn remove(
     enterprise: &str,
     policy: &str,
     body: &bytes::Bytes,
+    findings: &mut Vec<Finding>,
 ) -> Result<Value, ApiError> {
-    let body = crate::wire::parse_body(body, "RemovePolicyApplicationsRequest", "body")?;
+    let body = crate::wire::parse_body_noting(body, "RemovePolicyApplicationsRequest", "body", findings)?;
     let names: Vec<&str> =
         body.get("packageNames").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     if names.is_empty() {

@@ -25,7 +25,7 @@
 //! online = true           # default true
 //!
 //! [[push_subscriptions]]   # optional: push the enterprise's topic somewhere
-//! [mock]                   # optional: auto_complete_signups = true
+//! [mock]                   # optional: auto_complete_signups = true, strict = true
 //! name = "projects/p/subscriptions/mdm"
 //! push_endpoint = "http://127.0.0.1:8080/pubsub"
 //! ```
@@ -138,6 +138,9 @@ pub struct FleetSwitches {
     /// without a person.
     #[serde(default)]
     pub auto_complete_signups: bool,
+    /// Strict mode: journal and warn about what Google merely tolerates.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl fmt::Debug for Fleet {
@@ -249,6 +252,9 @@ impl Fleet {
 /// Create the enterprise and its policies, then enroll every device.
 pub(crate) fn enroll(mock: &Mock, fleet: &Fleet) -> Result<Vec<String>, Error> {
     mock.set_auto_complete_signups(fleet.mock.auto_complete_signups);
+    if fleet.mock.strict {
+        mock.set_strict(true);
+    }
     let e = &fleet.enterprise;
     let types = match (&e.notification_types, &e.pubsub_topic) {
         (Some(t), _) => t.clone(),

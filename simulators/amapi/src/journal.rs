@@ -65,6 +65,8 @@ pub(crate) struct Record {
     pub request: Option<Bytes>,
     pub response: Bytes,
     pub fault: Option<String>,
+    /// What Google merely tolerates in the request (strict mode only).
+    pub findings: Vec<crate::tolerance::Finding>,
 }
 
 /// A journaled request as the harness reads it.
@@ -92,6 +94,9 @@ pub struct JournalEntry {
     pub response_body: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// Strict mode: every tolerated sloppiness of the request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::tolerance::Finding>,
 }
 
 fn body_value(b: &Bytes) -> Option<Value> {
@@ -116,6 +121,7 @@ impl Record {
             request_body: self.request.as_ref().and_then(body_value),
             response_body: body_value(&self.response),
             fault: self.fault.clone(),
+            findings: self.findings.clone(),
         }
     }
 }
@@ -203,6 +209,7 @@ mod tests {
             request: redacted_body(&Bytes::from(body.to_owned())),
             response: Bytes::new(),
             fault: None,
+            findings: Vec::new(),
         }
     }
 

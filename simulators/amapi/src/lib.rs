@@ -40,6 +40,7 @@ mod routes;
 pub mod schema;
 mod serve;
 mod signup;
+pub mod tolerance;
 mod webapps;
 pub mod wire;
 mod world;
@@ -77,6 +78,9 @@ pub struct MockConfig {
     /// How many published messages the message log keeps.
     pub message_log_capacity: usize,
     pub push_retry: PushRetry,
+    /// Strict mode: journal and warn about every request sloppiness Google
+    /// merely tolerates ([`tolerance`]).
+    pub strict: bool,
 }
 
 impl Default for MockConfig {
@@ -89,6 +93,7 @@ impl Default for MockConfig {
             journal_capacity: 10_000,
             message_log_capacity: 10_000,
             push_retry: PushRetry::default(),
+            strict: false,
         }
     }
 }
@@ -106,6 +111,7 @@ struct Inner {
     faults: Mutex<Faults>,
     journal: Mutex<Journal>,
     pubsub: PubSub,
+    strict: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -166,6 +172,7 @@ impl Mock {
                 faults: Mutex::new(Faults::default()),
                 journal: Mutex::new(Journal::new(config.journal_capacity)),
                 pubsub: PubSub::new(config.push_retry, config.message_log_capacity),
+                strict: std::sync::atomic::AtomicBool::new(config.strict),
             }),
         }
     }
@@ -173,6 +180,15 @@ impl Mock {
     /// The axum router serving AMAPI (`/v1/...`) and the control surface.
     pub fn router(&self) -> axum::Router {
         app::router(self.clone())
+    }
+
+    /// Turn strict mode on or off.
+    pub fn set_strict(&self, on: bool) {
+        self.inner.strict.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_strict(&self) -> bool {
+        self.inner.strict.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn clock(&self) -> &Clock {

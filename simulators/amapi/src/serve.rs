@@ -39,6 +39,8 @@ pub struct ServeConfig {
     /// The app catalogue for applications.get; default: `apps/catalogue.json`
     /// beside the profiles directory (fixtures/apps), when it exists.
     pub catalogue: Option<PathBuf>,
+    /// Strict mode (also `[mock] strict = true` in the fleet file).
+    pub strict: bool,
 }
 
 impl Default for ServeConfig {
@@ -52,6 +54,7 @@ impl Default for ServeConfig {
             journal_capacity: 10_000,
             push_retry: PushRetry::default(),
             catalogue: None,
+            strict: false,
         }
     }
 }
@@ -120,6 +123,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         journal_capacity: config.journal_capacity,
         message_log_capacity: 10_000,
         push_retry: config.push_retry,
+        strict: config.strict,
     });
     let catalogue = config.catalogue.clone().or_else(|| {
         let file = profiles_dir.as_deref()?.parent()?.join("apps").join("catalogue.json");

@@ -151,8 +151,13 @@ pub(crate) fn claim(world: &mut World, q: &mut Query) -> Result<Origin, ApiError
 
 /// generateEnterpriseUpgradeUrl: only a managed Google Play Accounts
 /// enterprise can be upgraded (to a managed Google domain).
-pub(crate) fn upgrade_url(world: &World, enterprise: &str, body: &bytes::Bytes) -> Result<Value, ApiError> {
-    let body = wire::parse_body(body, "GenerateEnterpriseUpgradeUrlRequest", "body")?;
+pub(crate) fn upgrade_url(
+    world: &World,
+    enterprise: &str,
+    body: &bytes::Bytes,
+    findings: &mut Vec<crate::tolerance::Finding>,
+) -> Result<Value, ApiError> {
+    let body = wire::parse_body_noting(body, "GenerateEnterpriseUpgradeUrlRequest", "body", findings)?;
     let e =
         world.enterprises.get(enterprise).ok_or_else(|| ApiError::not_found(format!("enterprises/{enterprise}")))?;
     if e.kind != Some(MGPA) {

@@ -177,6 +177,17 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
 /// body is an empty message. `field` is what Google calls the body in
 /// messages (`command`, `device`, `policy`...).
 pub fn parse_body(body: &Bytes, schema_name: &str, field: &str) -> Result<Map<String, Value>, ApiError> {
+    parse_body_noting(body, schema_name, field, &mut Vec::new())
+}
+
+/// [`parse_body`], noting in `findings` what Google's front end tolerates
+/// and the mock rewrote to the canonical form ([`crate::tolerance`]).
+pub fn parse_body_noting(
+    body: &Bytes,
+    schema_name: &str,
+    field: &str,
+    findings: &mut Vec<crate::tolerance::Finding>,
+) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -192,6 +203,8 @@ pub fn parse_body(body: &Bytes, schema_name: &str, field: &str) -> Result<Map<St
             format!("Invalid JSON payload received. Expected an object for '{field}'."),
         ));
     };
+    let mut map = map;
+    findings.extend(crate::tolerance::canonicalize(schema_name, &mut map));
     let whole = Value::Object(map);
     if let Err(v) = schema::validate(schema_name, &whole, Mode::Request) {
         let description = v.description.replace(" at ''", "");
