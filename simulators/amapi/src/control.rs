@@ -47,8 +47,16 @@ pub(crate) fn handle(mock: &Mock, method: &Method, path: &str, query: Option<&st
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid_argument("body", format!("Invalid control request: {e}.")))
+    serde_json::from_slice(body).map_err(|e| {
+        // serde quotes the offending value; a body holding a passcode gets
+        // only the position.
+        let message = if crate::journal::mentions_secret(body) {
+            format!("Invalid control request at line {} column {}.", e.line(), e.column())
+        } else {
+            format!("Invalid control request: {e}.")
+        };
+        ApiError::invalid_argument("body", message)
+    })
 }
 
 fn to_value<T: serde::Serialize>(v: &T) -> Value {

@@ -18,6 +18,18 @@ use std::collections::VecDeque;
 const SECRET_FIELDS: [&str; 3] = ["newPassword", "passcode", "workPasscode"];
 pub const REDACTED: &str = "<redacted>";
 
+/// Is `name` a field whose value is a secret?
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS.contains(&name)
+}
+
+/// Does this text name a secret field (so a message about it must not
+/// quote the text's values)?
+pub fn mentions_secret(text: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(text);
+    SECRET_FIELDS.iter().any(|f| text.contains(f))
+}
+
 /// Replace every secret field in `value`, at any depth.
 pub fn redact(value: &mut Value) {
     match value {

@@ -305,6 +305,16 @@ impl Mock {
         if world.enterprises.contains_key(&setup.id) {
             return Err(ApiError::new(Code::AlreadyExists, format!("enterprises/{} already exists.", setup.id)));
         }
+        // A bearer token opens one enterprise only (it stands in for an
+        // OAuth identity; a second claim would make authorization ambiguous).
+        if let Some(token) = &setup.bearer_token {
+            if let Some(owner) = world.enterprises.values().find(|e| e.bearer_token.as_ref() == Some(token)) {
+                return Err(ApiError::new(
+                    Code::AlreadyExists,
+                    format!("This bearer token already belongs to {}; give each enterprise its own.", owner.name()),
+                ));
+            }
+        }
         let name = format!("enterprises/{}", setup.id);
         world.enterprises.insert(setup.id.clone(), world::Enterprise::new(setup.id, fields, setup.bearer_token));
         Ok(name)
@@ -439,7 +449,7 @@ impl Mock {
 
     /// Move a virtual clock forward; commands whose `duration` has passed
     /// expire (and their COMMAND notifications go out).
-    pub fn advance_clock(&self, by: Duration) -> Result<Timestamp, clock::NotVirtual> {
+    pub fn advance_clock(&self, by: Duration) -> Result<Timestamp, clock::ClockError> {
         let at = self.inner.clock.advance(by)?;
         self.mutate(|_, _| ());
         Ok(at)
