@@ -75,6 +75,9 @@ pub struct MockConfig {
     pub profiles: Vec<DeviceProfile>,
     /// How many requests the journal keeps (oldest dropped first).
     pub journal_capacity: usize,
+    /// How many bytes the journal keeps at most, bodies included
+    /// (default [`journal::DEFAULT_BYTE_BUDGET`], 32 MiB).
+    pub journal_bytes: usize,
     /// How many published messages the message log keeps.
     pub message_log_capacity: usize,
     pub push_retry: PushRetry,
@@ -91,6 +94,7 @@ impl Default for MockConfig {
             clock: Clock::virtual_at(clock::DEFAULT_VIRTUAL_START),
             profiles: Vec::new(),
             journal_capacity: 10_000,
+            journal_bytes: journal::DEFAULT_BYTE_BUDGET,
             message_log_capacity: 10_000,
             push_retry: PushRetry::default(),
             strict: false,
@@ -170,7 +174,7 @@ impl Mock {
                 world: Mutex::new(world),
                 clock: config.clock,
                 faults: Mutex::new(Faults::default()),
-                journal: Mutex::new(Journal::new(config.journal_capacity)),
+                journal: Mutex::new(Journal::with_budget(config.journal_capacity, config.journal_bytes)),
                 pubsub: PubSub::new(config.push_retry, config.message_log_capacity),
                 strict: std::sync::atomic::AtomicBool::new(config.strict),
             }),

@@ -121,6 +121,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         clock,
         profiles,
         journal_capacity: config.journal_capacity,
+        journal_bytes: crate::journal::DEFAULT_BYTE_BUDGET,
         message_log_capacity: 10_000,
         push_retry: config.push_retry,
         strict: config.strict,

@@ -244,6 +244,8 @@ pub(crate) struct World {
     /// Pending operations by (deadline, id). Entries of operations that have
     /// finished meanwhile are skipped when they come up.
     pub deadlines: BTreeMap<(i64, i64), OperationRef>,
+    /// Every operation by (deadline + retention, id): when it is forgotten.
+    pub retirements: BTreeMap<(i64, i64), OperationRef>,
     pub outbox: Outbox,
     /// Signup URLs by id.
     pub signups: BTreeMap<String, crate::signup::Signup>,
@@ -293,6 +295,7 @@ impl World {
             rng: SplitMix64::new(seed),
             last_operation_id: 0,
             deadlines: BTreeMap::new(),
+            retirements: BTreeMap::new(),
             outbox: Outbox::default(),
             signups: BTreeMap::new(),
             auto_complete_signups: false,

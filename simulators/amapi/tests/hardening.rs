@@ -64,3 +64,50 @@ async fn the_clock_refuses_to_wrap_on_the_control_surface() {
     assert_eq!(s, 400, "{body}");
     assert_eq!(mock.now(), before);
 }
+
+#[tokio::test]
+async fn finished_operations_age_out_after_the_retention() {
+    let (mock, token) = mock();
+    let d = enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, Some("147036"));
+    let (_, op) =
+        call(&mock, "POST", &format!("/v1/{d}:issueCommand"), Some(json!({"type": "LOCK", "duration": "60s"}))).await;
+    let name = op["name"].as_str().unwrap().to_owned();
+    mock.advance_clock(std::time::Duration::from_secs(60 + 24 * 3600 - 1)).unwrap();
+    assert_eq!(call(&mock, "GET", &format!("/v1/{name}"), None).await.0, 200, "still within the retention");
+    mock.advance_clock(std::time::Duration::from_secs(1)).unwrap();
+    assert_eq!(call(&mock, "GET", &format!("/v1/{name}"), None).await.0, 404, "forgotten");
+    let (_, list) = call(&mock, "GET", &format!("/v1/{d}/operations"), None).await;
+    assert_eq!(list, json!({}));
+}
+
+#[tokio::test]
+async fn a_device_keeps_a_bounded_number_of_operations() {
+    let (mock, token) = mock();
+    let d = enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, Some("147036"));
+    let first = call(&mock, "POST", &format!("/v1/{d}:issueCommand"), Some(json!({"type": "LOCK"}))).await.1;
+    for _ in 0..1000 {
+        call(&mock, "POST", &format!("/v1/{d}:issueCommand"), Some(json!({"type": "LOCK"}))).await;
+    }
+    let first = first["name"].as_str().unwrap();
+    assert_eq!(call(&mock, "GET", &format!("/v1/{first}"), None).await.0, 404, "the oldest finished one went");
+    let (_, page) = call(&mock, "GET", &format!("/v1/{d}/operations?pageSize=100"), None).await;
+    assert_eq!(page["operations"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn the_journal_stays_within_its_byte_budget() {
+    let budget = 200_000;
+    let (mock, token) =
+        mock_with(MockConfig { profiles: profiles(), journal_bytes: budget, ..Default::default() }, None);
+    for i in 0..50 {
+        enroll(&mock, &token, &format!("d{i}"), "test-pixel-8", Ownership::FullyManaged, None);
+    }
+    let list = format!("/v1/enterprises/{ENTERPRISE}/devices?pageSize=100");
+    for _ in 0..100 {
+        assert_eq!(call(&mock, "GET", &list, None).await.0, 200);
+    }
+    let kept = mock.journal(&JournalFilter::default());
+    let bytes: usize = kept.iter().map(|e| serde_json::to_vec(&e.response_body).unwrap().len()).sum();
+    assert!(bytes <= budget, "{bytes} bytes of bodies kept");
+    assert!(kept.len() < 100 && !kept.is_empty(), "{} entries", kept.len());
+}
