@@ -269,6 +269,9 @@ pub struct AmapiServeArgs {
     /// Run on a virtual clock moved only through the control API (default: wall time).
     #[arg(long)]
     pub virtual_clock: bool,
+    /// Journal and warn about every request sloppiness Google merely tolerates.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
         } else {
             amapi_mock::ClockChoice::Real
         },
+        strict: args.strict,
         ..Default::default()
     };
     let running = match amapi_mock::serve(config).await {
@@ -30,6 +31,9 @@ pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
     println!("  point a client's base URL there (requests go to {}v1/...)", running.base_url);
     println!("  control surface: {}{}", running.base_url.trim_end_matches('/'), amapi_mock::CONTROL_PREFIX);
     println!("  {} simulated devices enrolled", running.devices.len());
+    if running.mock().is_strict() {
+        println!("  strict: what Google merely tolerates is journaled and answered with a Warning header");
+    }
     let _ = tokio::signal::ctrl_c().await;
     let _ = running.shutdown().await;
     0

@@ -5,11 +5,13 @@
 //! answer in Google's JSON, and journal it.
 
 use crate::errors::{ApiError, Code};
+use crate::faults::{After, Target};
 use crate::journal::{redacted_body, Record};
 use crate::routes::{self, Call};
+use crate::tolerance::Finding;
 use crate::wire::{self, Query};
 use crate::world::{Now, World};
-use crate::{commands, devices, enrollment, enterprises, operations, policies, Mock};
+use crate::{apps, commands, devices, enrollment, enterprises, migration, operations, policies, signup, webapps, Mock};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -47,23 +49,48 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     }
     let resolved = routes::resolve(&parts.method, &path);
     let decision = match &resolved {
-        Ok(call) => mock.decide_fault(call.id(), parts.method.as_str()),
+        Ok(call) => {
+            let (device, operation) = (call.device_name(), call.operation_name());
+            mock.decide_fault(&Target {
+                route: call.id(),
+                method: parts.method.as_str(),
+                device: device.as_deref(),
+                operation: operation.as_deref(),
+            })
+        }
         Err(_) => Default::default(),
     };
     if let Some(latency) = decision.latency {
         tokio::time::sleep(latency).await;
     }
     let time = mock.now();
+    let mut findings = Vec::new();
     let (status, body, pretty) = match (decision.error, &resolved) {
         (Some(fault), _) => (fault.status, fault.to_body(), true),
         (None, Err(e)) => (e.status, e.to_body(), true),
-        (None, Ok(call)) => match execute(&mock, call, query.as_deref(), &parts.headers, &bytes) {
+        (None, Ok(call)) => match execute(&mock, call, query.as_deref(), &parts.headers, &bytes, &mut findings) {
             Ok((v, pretty)) => (200, v, pretty),
             Err(e) => (e.status, e.to_body(), true),
         },
     };
+    let (status, body) = match decision.after {
+        None => (status, body),
+        Some(After::LoseAnswer(lost)) => (lost.status, lost.to_body()),
+        Some(After::StartOutage(id)) => {
+            if let Some(until) = command_deadline(&body).filter(|_| status == 200) {
+                mock.start_outage(&id, until);
+            }
+            (status, body)
+        }
+    };
     let out = Bytes::from(wire::to_json_bytes(&body, pretty));
     let call = resolved.as_ref().ok();
+    // Strict mode: what Google merely tolerates is a finding and a warning.
+    let findings = if mock.is_strict() { findings } else { Vec::new() };
+    for f in &findings {
+        tracing::warn!(target: "amapi_mock::strict", field = %f.field, rule = %f.rule, source = %f.source,
+            "{} {}: Google tolerates this, the canonical form is {}", parts.method, path, f.canonical);
+    }
     mock.record(Record {
         seq: 0,
         method: parts.method.to_string(),
@@ -77,8 +104,31 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
         request: redacted_body(&bytes),
         response: out.clone(),
         fault: decision.label,
+        findings: findings.clone(),
     });
-    bytes_response(status, out)
+    let mut response = bytes_response(status, out);
+    if let Some(warning) = strict_warning(&findings) {
+        response.headers_mut().insert(http::header::WARNING, warning);
+    }
+    response
+}
+
+/// An RFC 7234 `Warning: 199` naming each tolerated field and rule.
+fn strict_warning(findings: &[Finding]) -> Option<HeaderValue> {
+    if findings.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = findings.iter().map(|f| format!("{} ({})", f.field, f.rule)).collect();
+    let text = format!("199 lockstep-amapi \"tolerated, not canonical: {}\"", what.join(", ").replace('"', "'"));
+    HeaderValue::from_str(&text).ok()
+}
+
+/// When the command an issueCommand answer describes expires.
+fn command_deadline(operation: &Value) -> Option<crate::Timestamp> {
+    let metadata = operation.get("metadata")?;
+    let created = crate::Timestamp::parse_rfc3339(metadata.get("createTime")?.as_str()?)?;
+    let duration = crate::clock::parse_duration(metadata.get("duration")?.as_str()?)?;
+    Some(created.plus(duration))
 }
 
 pub(crate) fn json_response(status: u16, body: &Value, pretty: bool) -> Response {
@@ -108,11 +158,13 @@ fn execute(
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
+    findings: &mut Vec<Finding>,
 ) -> Result<(Value, bool), ApiError> {
     let mut q = Query::parse(raw_query)?;
     // Unknown parameters are refused before anything happens.
     q.check_known(routes::query_parameters(call.id()))?;
     let token = bearer(headers);
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
     let now = mock.now_pair();
     let mut world = mock.world();
     world.prepare_outbox();
@@ -120,32 +172,43 @@ fn execute(
         enterprises::authorize(&world, e, token)?;
     }
     commands::expire_due(&mut world, now);
-    let result = dispatch(&mut world, call, &mut q, token, body, now);
+    let result = dispatch(&mut world, call, &mut q, Context { token, host, body, now, findings });
     let outgoing = world.drain_notifications();
+    let callbacks = world.drain_callbacks();
     drop(world);
     mock.publish(outgoing);
-    Ok((result?, q.pretty))
+    mock.follow_callbacks(callbacks);
+    let answer = result?;
+    let answer = match &q.fields {
+        Some(fields) => crate::partial::trim(fields, &answer)?,
+        None => answer,
+    };
+    Ok((answer, q.pretty))
 }
 
 /// Run a call on the state (already authorized). Errors here leave the
 /// state as it was: every check comes before the first change.
-fn dispatch(
-    world: &mut World,
-    call: &Call,
-    q: &mut Query,
-    token: Option<&str>,
-    body: &Bytes,
+/// What a call has besides its path and query.
+struct Context<'a> {
+    token: Option<&'a str>,
+    host: Option<&'a str>,
+    body: &'a Bytes,
     now: Now,
-) -> Result<Value, ApiError> {
+    /// What Google would merely tolerate in the body.
+    findings: &'a mut Vec<Finding>,
+}
+
+fn dispatch(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> Result<Value, ApiError> {
+    let Context { token, host, body, now, findings } = cx;
     match call {
         Call::EnterprisesCreate => {
-            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            let body = wire::parse_body_noting(body, "Enterprise", "enterprise", findings)?;
             enterprises::create(world, body, q)
         }
         Call::EnterprisesList => enterprises::list(world, q, token),
         Call::EnterprisesGet { e } => enterprises::get(world, e),
         Call::EnterprisesPatch { e } => {
-            let body = wire::parse_body(body, "Enterprise", "enterprise")?;
+            let body = wire::parse_body_noting(body, "Enterprise", "enterprise", findings)?;
             let mask = q.take("updateMask");
             enterprises::patch(world, e, body, mask)
         }
@@ -153,27 +216,27 @@ fn dispatch(
         Call::DevicesList { e } => devices::list(enterprise(world, e)?, q),
         Call::DevicesGet { e, d } => devices::get(enterprise(world, e)?, d),
         Call::DevicesPatch { e, d } => {
-            let body = wire::parse_body(body, "Device", "device")?;
+            let body = wire::parse_body_noting(body, "Device", "device", findings)?;
             let mask = q.take("updateMask");
             devices::patch(world, e, d, body, mask, now)
         }
         Call::DevicesDelete { e, d } => devices::delete(world, e, d, q),
         Call::DevicesIssueCommand { e, d } => {
             enterprise(world, e)?;
-            let body = wire::parse_body(body, "Command", "command")?;
+            let body = wire::parse_body_noting(body, "Command", "command", findings)?;
             commands::issue(world, e, d, body, now)
         }
         Call::OperationsList { e, d } => operations::list(enterprise(world, e)?, d, q),
         Call::OperationsGet { e, d, o } => operations::get(enterprise(world, e)?, d, o),
         Call::OperationsCancel { e, d, o } => {
             enterprise(world, e)?;
-            wire::parse_body(body, "Empty", "body")?;
+            wire::parse_body_noting(body, "Empty", "body", findings)?;
             operations::cancel(world, e, d, o)
         }
         Call::PoliciesList { e } => policies::list(enterprise(world, e)?, q),
         Call::PoliciesGet { e, p } => policies::get(enterprise(world, e)?, p),
         Call::PoliciesPatch { e, p } => {
-            let body = wire::parse_body(body, "Policy", "policy")?;
+            let body = wire::parse_body_noting(body, "Policy", "policy", findings)?;
             let mask = q.take("updateMask");
             let out = policies::patch(enterprise_mut(world, e)?, p, body, mask)?;
             devices::policy_changed(world, e, p, now);
@@ -181,13 +244,51 @@ fn dispatch(
         }
         Call::PoliciesDelete { e, p } => policies::delete(enterprise_mut(world, e)?, p),
         Call::TokensCreate { e } => {
-            let body = wire::parse_body(body, "EnrollmentToken", "enrollment_token")?;
+            let body = wire::parse_body_noting(body, "EnrollmentToken", "enrollment_token", findings)?;
             enrollment::create(world, e, body, now)
         }
         Call::TokensList { e } => enrollment::list(enterprise(world, e)?, q, now),
         Call::TokensGet { e, t } => enrollment::get(enterprise(world, e)?, t),
         Call::TokensDelete { e, t } => enrollment::delete(enterprise_mut(world, e)?, t),
-        Call::NotEmulated { id, .. } => Err(ApiError::unimplemented(id)),
+        Call::EnterprisesUpgradeUrl { e } => signup::upgrade_url(world, e, body, findings),
+        Call::SignupUrlsCreate => signup::create(world, q, host),
+        Call::ApplicationsGet { e, a } => {
+            enterprise(world, e)?;
+            apps::get(world, e, a, q)
+        }
+        Call::PoliciesModifyApplications { e, p } => {
+            let out = apps::modify(world, e, p, body, findings)?;
+            devices::policy_changed(world, e, p, now);
+            Ok(out)
+        }
+        Call::PoliciesRemoveApplications { e, p } => {
+            let out = apps::remove(world, e, p, body, findings)?;
+            devices::policy_changed(world, e, p, now);
+            Ok(out)
+        }
+        Call::WebAppsCreate { e } => {
+            let body = wire::parse_body_noting(body, "WebApp", "web_app", findings)?;
+            webapps::create(world, e, body)
+        }
+        Call::WebAppsList { e } => webapps::list(enterprise(world, e)?, q),
+        Call::WebAppsGet { e, w } => webapps::get(enterprise(world, e)?, w),
+        Call::WebAppsPatch { e, w } => {
+            let body = wire::parse_body_noting(body, "WebApp", "web_app", findings)?;
+            let mask = q.take("updateMask");
+            webapps::patch(enterprise_mut(world, e)?, w, body, mask)
+        }
+        Call::WebAppsDelete { e, w } => webapps::delete(enterprise_mut(world, e)?, w),
+        Call::WebTokensCreate { e } => {
+            let body = wire::parse_body_noting(body, "WebToken", "web_token", findings)?;
+            webapps::create_token(world, e, body)
+        }
+        Call::MigrationTokensCreate { e } => {
+            let body = wire::parse_body_noting(body, "MigrationToken", "migration_token", findings)?;
+            migration::create(world, e, body, now)
+        }
+        Call::MigrationTokensList { e } => migration::list(enterprise(world, e)?, q),
+        Call::MigrationTokensGet { e, m } => migration::get(enterprise(world, e)?, m),
+        Call::ProvisioningInfoGet { id } => migration::provisioning_info(world, id),
     }
 }
 

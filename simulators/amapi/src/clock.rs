@@ -76,10 +76,19 @@ enum Inner {
     Real { start: Timestamp, started: Instant },
 }
 
-/// Only a virtual clock can be moved.
+/// Why a clock cannot be moved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the clock is real (wall time) and cannot be advanced; start the mock with a virtual clock")]
-pub struct NotVirtual;
+pub enum ClockError {
+    #[error("the clock is real (wall time) and cannot be advanced; start the mock with a virtual clock")]
+    NotVirtual,
+    /// Our choice: a virtual clock stops at the end of RFC 3339's range
+    /// (year 9999) rather than wrapping around to the past.
+    #[error("advancing the clock by {0:?} would pass the year 9999; the clock did not move")]
+    WouldWrap(Duration),
+}
+
+/// The last instant a clock may reach: 9999-12-31T23:59:59.999Z.
+pub const LATEST: Timestamp = Timestamp(253_402_300_799_999);
 
 impl Clock {
     /// A virtual clock standing at `start` until advanced.
@@ -120,14 +129,19 @@ impl Clock {
     }
 
     /// Move a virtual clock forward by `by`; returns the new time.
-    pub fn advance(&self, by: Duration) -> Result<Timestamp, NotVirtual> {
+    pub fn advance(&self, by: Duration) -> Result<Timestamp, ClockError> {
         match &*self.inner {
-            Inner::Virtual { elapsed_ms, .. } => {
-                let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-                elapsed_ms.fetch_add(ms, Ordering::SeqCst);
+            Inner::Virtual { start, elapsed_ms } => {
+                let ms = i64::try_from(by.as_millis()).map_err(|_| ClockError::WouldWrap(by))?;
+                elapsed_ms
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |e| {
+                        let next = e.checked_add(ms)?;
+                        (start.0.checked_add(next)? <= LATEST.0).then_some(next)
+                    })
+                    .map_err(|_| ClockError::WouldWrap(by))?;
                 Ok(self.now())
             }
-            Inner::Real { .. } => Err(NotVirtual),
+            Inner::Real { .. } => Err(ClockError::NotVirtual),
         }
     }
 }
@@ -169,6 +183,17 @@ pub fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_virtual_clock_refuses_to_wrap() {
+        let c = Clock::virtual_at(DEFAULT_VIRTUAL_START);
+        assert!(matches!(c.advance(Duration::from_secs(u64::MAX)), Err(ClockError::WouldWrap(_))));
+        let far = Duration::from_millis(u64::try_from(LATEST.0 - DEFAULT_VIRTUAL_START.0).unwrap());
+        assert_eq!(c.advance(far), Ok(LATEST));
+        assert!(c.advance(Duration::from_millis(1)).is_err(), "not one millisecond past the end");
+        assert_eq!(c.now(), LATEST, "and the clock did not move");
+        assert_eq!(Clock::real().advance(Duration::from_secs(1)), Err(ClockError::NotVirtual));
+    }
 
     #[test]
     fn virtual_clock_moves_only_when_told() {

@@ -15,6 +15,16 @@ use std::time::Duration;
 /// Ten minutes, AMAPI's documented default `duration`.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(600);
 
+/// Our choice: a finished operation stays readable (get, list) for 24
+/// hours of the mock's clock after its deadline (createTime + duration),
+/// then it is forgotten (404). AMAPI does not document how long it keeps
+/// operations.
+pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// Our choice: a device keeps at most this many operations; issuing one
+/// more forgets its oldest finished one.
+pub const MAX_OPERATIONS_PER_DEVICE: usize = 1000;
+
 /// AMAPI `CommandType` (less COMMAND_TYPE_UNSPECIFIED, which is refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CommandType {
@@ -179,10 +189,15 @@ pub(crate) fn issue(
     }
     let request = read(body)?;
     let id = next_operation_id(world, now.at);
-    let World { enterprises, deadlines, outbox, .. } = world;
+    let World { enterprises, deadlines, retirements, outbox, .. } = world;
     let Some(d) = enterprises.get_mut(enterprise).and_then(|e| e.devices.get_mut(device)) else {
         return Err(ApiError::not_found(device_name(enterprise, device)));
     };
+    if d.operations.len() >= MAX_OPERATIONS_PER_DEVICE {
+        if let Some(oldest) = d.operations.values().find(|o| !o.is_pending()).map(|o| o.id) {
+            d.operations.remove(&oldest);
+        }
+    }
     let op = Operation {
         id,
         kind: request.kind,
@@ -194,10 +209,9 @@ pub(crate) fn issue(
         outcome: Outcome::Pending,
     };
     let answer = op.render(&device_name(enterprise, device));
-    deadlines.insert(
-        (op.deadline().as_unix_millis(), id),
-        OperationRef { enterprise: enterprise.to_owned(), device: device.to_owned(), operation: id },
-    );
+    let at = OperationRef { enterprise: enterprise.to_owned(), device: device.to_owned(), operation: id };
+    retirements.insert((op.deadline().plus(RETENTION).as_unix_millis(), id), at.clone());
+    deadlines.insert((op.deadline().as_unix_millis(), id), at);
     d.operations.insert(id, op);
     d.queue.push_back(id);
     deliver(enterprise, d, now, outbox);
@@ -245,9 +259,10 @@ pub(crate) fn deliver(enterprise: &str, d: &mut DeviceRecord, now: Now, outbox: 
     }
 }
 
-/// Expire every pending command whose deadline has passed.
+/// Expire every pending command whose deadline has passed, and forget the
+/// operations whose retention is over.
 pub(crate) fn expire_due(world: &mut World, now: Now) {
-    let World { enterprises, deadlines, outbox, .. } = world;
+    let World { enterprises, deadlines, retirements, outbox, .. } = world;
     while let Some(entry) = deadlines.first_entry() {
         if entry.key().0 > now.at.as_unix_millis() {
             break;
@@ -258,6 +273,17 @@ pub(crate) fn expire_due(world: &mut World, now: Now) {
         };
         if d.operations.get(&r.operation).is_some_and(Operation::is_pending) {
             crate::operations::finish(&r.enterprise, d, r.operation, Outcome::Expired, outbox);
+        }
+    }
+    while let Some(entry) = retirements.first_entry() {
+        if entry.key().0 > now.at.as_unix_millis() {
+            break;
+        }
+        let r = entry.remove();
+        if let Some(d) = enterprises.get_mut(&r.enterprise).and_then(|e| e.devices.get_mut(&r.device)) {
+            if d.operations.get(&r.operation).is_some_and(|o| !o.is_pending()) {
+                d.operations.remove(&r.operation);
+            }
         }
     }
 }

@@ -15,16 +15,19 @@
 //! | `POST enterprises/E/devices/D:enterPasscode {"passcode":"…","holder":"device"}` | a person unlocks (holder `device` or `work-profile`) |
 //! | `POST enterprises/E/devices/D:reboot`, `:pressPower` | a person restarts it / presses power |
 //! | `GET/PUT/DELETE faults` | the fault plan ([`crate::FaultPlan`] as JSON) |
+//! | `POST faults:add {Fault}` | add one scoped fault to the plan in force; answers its `id` |
+//! | `GET faults:report` | `{"faults": [{id, fired, exhausted, activeUntil?}]}` per fault |
 //! | `GET/DELETE journal?method=&route=&pathPrefix=&enterprise=&status=&afterSeq=&limit=` | the request journal |
 //! | `GET/POST pubsub/subscriptions`, `DELETE pubsub/subscriptions?name=` | push subscriptions |
 //! | `GET/DELETE pubsub/messages` | published notifications and their delivery attempts |
 //! | `GET profiles` | device profile names |
+//! | `POST signupUrls/ID:complete {enterpriseType?}` | the admin signs up: `{signupUrlName, enterpriseToken, callbackUrl}`, callback followed |
 
 use crate::clock::parse_duration;
 use crate::errors::{ApiError, Code};
 use crate::journal::JournalFilter;
 use crate::wire::Query;
-use crate::{EnterpriseSetup, FaultPlan, Mock, PushSubscription, Registration};
+use crate::{EnterpriseSetup, Fault, FaultPlan, Mock, PushSubscription, Registration};
 use android_sim::{CredentialHolder, Ownership, Passcode};
 use bytes::Bytes;
 use http::Method;
@@ -44,8 +47,16 @@ pub(crate) fn handle(mock: &Mock, method: &Method, path: &str, query: Option<&st
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid_argument("body", format!("Invalid control request: {e}.")))
+    serde_json::from_slice(body).map_err(|e| {
+        // serde quotes the offending value; a body holding a passcode gets
+        // only the position.
+        let message = if crate::journal::mentions_secret(body) {
+            format!("Invalid control request at line {} column {}.", e.line(), e.column())
+        } else {
+            format!("Invalid control request: {e}.")
+        };
+        ApiError::invalid_argument("body", message)
+    })
 }
 
 fn to_value<T: serde::Serialize>(v: &T) -> Value {
@@ -80,6 +91,13 @@ struct Register {
     work_passcode: Option<String>,
     device_id: Option<String>,
     online: Option<bool>,
+    serial_number: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompleteSignup {
+    enterprise_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +180,7 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
                 work_passcode: r.work_passcode.map(Passcode::new),
                 device_id: r.device_id,
                 online: r.online.unwrap_or(true),
+                serial: r.serial_number,
             };
             let name = mock.register_device(&registration)?;
             Ok(json!({"name": name, "device": to_value(&mock.device_view(&name)?)}))
@@ -172,6 +191,12 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
             mock.set_fault_plan(plan.clone()).map_err(|e| ApiError::invalid_argument(&e.field, e.to_string()))?;
             Ok(to_value(&plan))
         }
+        ("POST", "faults:add") => {
+            let fault: Fault = parse(body)?;
+            let id = mock.add_fault(fault).map_err(|e| ApiError::invalid_argument(&e.field, e.to_string()))?;
+            Ok(json!({"id": id}))
+        }
+        ("GET", "faults:report") => Ok(json!({"faults": to_value(&mock.fault_report())})),
         ("DELETE", "faults") => {
             mock.clear_faults();
             Ok(json!({}))
@@ -200,6 +225,11 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
         ("DELETE", "pubsub/messages") => {
             mock.clear_published_messages();
             Ok(json!({}))
+        }
+        _ if m == "POST" && rest.starts_with("signupUrls/") && rest.ends_with(":complete") => {
+            let id = rest.trim_start_matches("signupUrls/").trim_end_matches(":complete");
+            let c: CompleteSignup = parse(body)?;
+            mock.complete_signup(id, c.enterprise_type.as_deref())
         }
         _ => device_route(mock, m, rest, body),
     }

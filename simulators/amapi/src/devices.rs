@@ -85,6 +85,9 @@ pub(crate) fn render(enterprise: &str, d: &DeviceRecord, state_override: Option<
     if let Some(r) = &d.disabled_reason {
         v["disabledReason"] = r.clone();
     }
+    if !d.previous_names.is_empty() {
+        v["previousDeviceNames"] = d.previous_names.iter().cloned().map(Value::String).collect();
+    }
     v
 }
 
@@ -322,6 +325,7 @@ pub(crate) fn delete(world: &mut World, enterprise: &str, device: &str, q: &mut 
     let e = enterprises.get_mut(enterprise).ok_or_else(|| ApiError::not_found(format!("enterprises/{enterprise}")))?;
     let d = e.devices.remove(device).ok_or_else(|| ApiError::not_found(device_name(enterprise, device)))?;
     e.tombstones.insert(d.id.clone());
+    e.retired_names.entry(d.serial.clone()).or_default().push(device_name(enterprise, &d.id));
     outbox.push(enterprise, NotificationType::StatusReport, || render(enterprise, &d, Some("DELETED")));
     Ok(json!({}))
 }

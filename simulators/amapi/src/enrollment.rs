@@ -189,6 +189,10 @@ pub struct Registration {
     pub device_id: Option<String>,
     /// Whether the device is online once enrolled (default true).
     pub online: bool,
+    /// The hardware serial number; generated when absent. A device that
+    /// enrolls again with the serial of a deleted one is the same phone:
+    /// it lists the old names in `previousDeviceNames`.
+    pub serial: Option<String>,
 }
 
 impl Registration {
@@ -201,6 +205,7 @@ impl Registration {
             work_passcode: None,
             device_id: None,
             online: true,
+            serial: None,
         }
     }
 
@@ -304,7 +309,13 @@ pub(crate) fn register(world: &mut World, r: &Registration, now: Now) -> Result<
         },
     };
     let user_id = format!("1{}", world.rng.string(DIGITS, 20));
-    let serial = world.rng.string(ALPHABET_ALNUM, 12);
+    let serial = match &r.serial {
+        Some(s) if !s.is_empty() && s.len() <= 64 => s.clone(),
+        Some(_) => return Err(ApiError::invalid_argument("serialNumber", "A serial number is 1 to 64 characters.")),
+        None => world.rng.string(ALPHABET_ALNUM, 12),
+    };
+    let previous_names =
+        world.enterprises.get(&enterprise).and_then(|e| e.retired_names.get(&serial)).cloned().unwrap_or_default();
     let record = DeviceRecord {
         id: device_id.clone(),
         sim,
@@ -321,6 +332,7 @@ pub(crate) fn register(world: &mut World, r: &Registration, now: Now) -> Result<
         token_data: token.additional_data.clone(),
         user_id,
         serial,
+        previous_names,
         operations: BTreeMap::new(),
         queue: VecDeque::new(),
     };

@@ -15,6 +15,9 @@ const OUTPUT_ONLY: [&str; 4] =
 pub(crate) fn render(e: &Enterprise) -> Value {
     let mut out = e.fields.clone();
     out.insert("name".into(), Value::String(e.name()));
+    if let Some(kind) = e.kind {
+        out.insert("enterpriseType".into(), Value::String(kind.into()));
+    }
     Value::Object(out)
 }
 
@@ -37,25 +40,26 @@ fn check_topic(fields: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Create an enterprise. Our choice: the signup parameters (projectId,
-/// enterpriseToken, signupUrlName, agreementAccepted) are accepted and not
-/// checked; the new enterprise has no bearer token.
+/// Create an enterprise, from a completed signup (signupUrlName +
+/// enterpriseToken) or as the deprecated EMM-managed variant
+/// (agreementAccepted=true); see [`crate::signup`]. Our choice: the new
+/// enterprise has no bearer token.
 pub(crate) fn create(world: &mut World, mut body: Map<String, Value>, q: &mut Query) -> Result<Value, ApiError> {
-    for p in ["projectId", "enterpriseToken", "signupUrlName"] {
-        q.take(p);
-    }
-    q.take_bool("agreementAccepted")?;
     for key in OUTPUT_ONLY {
         body.remove(key);
     }
     check_topic(&body)?;
+    let origin = crate::signup::claim(world, q)?;
     let id = loop {
         let id = format!("LC{}", world.rng.string(b"0123456789abcdefghijklmnopqrstuvwxyz", 8));
         if !world.enterprises.contains_key(&id) {
             break id;
         }
     };
-    let e = Enterprise::new(id.clone(), body, None);
+    let mut e = Enterprise::new(id.clone(), body, None);
+    if let crate::signup::Origin::Signup(kind) = origin {
+        e.kind = Some(kind);
+    }
     let out = render(&e);
     world.enterprises.insert(id, e);
     Ok(out)

@@ -182,6 +182,8 @@ pub enum Error {
     Fleet(#[from] crate::fleet::FleetError),
     #[error(transparent)]
     Profile(#[from] android_sim::ProfileError),
+    #[error(transparent)]
+    Catalogue(#[from] crate::apps::CatalogueError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,

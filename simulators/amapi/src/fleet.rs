@@ -25,6 +25,7 @@
 //! online = true           # default true
 //!
 //! [[push_subscriptions]]   # optional: push the enterprise's topic somewhere
+//! [mock]                   # optional: auto_complete_signups = true, strict = true
 //! name = "projects/p/subscriptions/mdm"
 //! push_endpoint = "http://127.0.0.1:8080/pubsub"
 //! ```
@@ -123,6 +124,23 @@ pub struct Fleet {
     pub devices: Vec<FleetDevice>,
     #[serde(default)]
     pub push_subscriptions: Vec<FleetSubscription>,
+    /// `[mock]`: switches of the mock itself.
+    #[serde(default)]
+    pub mock: FleetSwitches,
+}
+
+/// `[mock]` in a fleet file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSwitches {
+    /// Complete every signup URL as soon as it is created (its callback URL
+    /// is followed with the enterpriseToken), so an MDM's signup flow runs
+    /// without a person.
+    #[serde(default)]
+    pub auto_complete_signups: bool,
+    /// Strict mode: journal and warn about what Google merely tolerates.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl fmt::Debug for Fleet {
@@ -233,6 +251,10 @@ impl Fleet {
 
 /// Create the enterprise and its policies, then enroll every device.
 pub(crate) fn enroll(mock: &Mock, fleet: &Fleet) -> Result<Vec<String>, Error> {
+    mock.set_auto_complete_signups(fleet.mock.auto_complete_signups);
+    if fleet.mock.strict {
+        mock.set_strict(true);
+    }
     let e = &fleet.enterprise;
     let types = match (&e.notification_types, &e.pubsub_topic) {
         (Some(t), _) => t.clone(),
@@ -299,6 +321,7 @@ pub(crate) fn enroll(mock: &Mock, fleet: &Fleet) -> Result<Vec<String>, Error> {
                 work_passcode: d.work_passcode.as_ref().map(|s| Passcode::new(s.0.clone())),
                 device_id,
                 online: d.online.unwrap_or(true),
+                serial: None,
             };
             let name = mock.register_device(&registration).map_err(|err| {
                 let field =

@@ -18,6 +18,18 @@ use std::collections::VecDeque;
 const SECRET_FIELDS: [&str; 3] = ["newPassword", "passcode", "workPasscode"];
 pub const REDACTED: &str = "<redacted>";
 
+/// Is `name` a field whose value is a secret?
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS.contains(&name)
+}
+
+/// Does this text name a secret field (so a message about it must not
+/// quote the text's values)?
+pub fn mentions_secret(text: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(text);
+    SECRET_FIELDS.iter().any(|f| text.contains(f))
+}
+
 /// Replace every secret field in `value`, at any depth.
 pub fn redact(value: &mut Value) {
     match value {
@@ -65,6 +77,8 @@ pub(crate) struct Record {
     pub request: Option<Bytes>,
     pub response: Bytes,
     pub fault: Option<String>,
+    /// What Google merely tolerates in the request (strict mode only).
+    pub findings: Vec<crate::tolerance::Finding>,
 }
 
 /// A journaled request as the harness reads it.
@@ -92,6 +106,9 @@ pub struct JournalEntry {
     pub response_body: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// Strict mode: every tolerated sloppiness of the request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::tolerance::Finding>,
 }
 
 fn body_value(b: &Bytes) -> Option<Value> {
@@ -116,6 +133,7 @@ impl Record {
             request_body: self.request.as_ref().and_then(body_value),
             response_body: body_value(&self.response),
             fault: self.fault.clone(),
+            findings: self.findings.clone(),
         }
     }
 }
@@ -147,17 +165,60 @@ impl JournalFilter {
     }
 }
 
-/// The journal itself.
+/// The journal's default byte budget: 32 MiB for all entries together.
+pub const DEFAULT_BYTE_BUDGET: usize = 32 * 1024 * 1024;
+
+/// A request or answer body larger than this is not kept; the entry says
+/// how large it was instead.
+pub const MAX_BODY_KEPT: usize = 256 * 1024;
+
+/// What one entry costs beyond its bodies and path (an estimate of the
+/// record's own fields).
+const ENTRY_OVERHEAD: usize = 256;
+
+/// The journal itself: at most `capacity` entries and `budget` bytes;
+/// the oldest go first.
 #[derive(Debug)]
 pub(crate) struct Journal {
-    records: VecDeque<Record>,
+    records: VecDeque<(Record, usize)>,
     capacity: usize,
+    budget: usize,
+    bytes: usize,
     next_seq: u64,
+}
+
+/// A body too large to keep becomes a JSON string saying so.
+fn bounded(body: Bytes) -> Bytes {
+    if body.len() <= MAX_BODY_KEPT {
+        return body;
+    }
+    Bytes::from(format!("\"<journal: a {}-byte body, not kept>\"", body.len()))
+}
+
+impl Record {
+    fn cost(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self.request.as_ref().map_or(0, Bytes::len)
+            + self.response.len()
+            + self.fault.as_ref().map_or(0, String::len)
+            + self.findings.iter().map(|f| f.field.len() + f.canonical.len() + 64).sum::<usize>()
+    }
 }
 
 impl Journal {
     pub fn new(capacity: usize) -> Self {
-        Journal { records: VecDeque::new(), capacity, next_seq: 1 }
+        Journal::with_budget(capacity, DEFAULT_BYTE_BUDGET)
+    }
+
+    pub fn with_budget(capacity: usize, budget: usize) -> Self {
+        Journal { records: VecDeque::new(), capacity, budget, bytes: 0, next_seq: 1 }
+    }
+
+    /// The bytes the kept entries cost (an estimate).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn push(&mut self, mut record: Record) {
@@ -166,14 +227,20 @@ impl Journal {
         }
         record.seq = self.next_seq;
         self.next_seq += 1;
-        if self.records.len() == self.capacity {
-            self.records.pop_front();
+        record.request = record.request.map(bounded);
+        record.response = bounded(record.response);
+        let cost = record.cost();
+        while !self.records.is_empty() && (self.records.len() >= self.capacity || self.bytes + cost > self.budget) {
+            if let Some((_, c)) = self.records.pop_front() {
+                self.bytes -= c;
+            }
         }
-        self.records.push_back(record);
+        self.bytes += cost;
+        self.records.push_back((record, cost));
     }
 
     pub fn read(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
-        let matching: Vec<&Record> = self.records.iter().filter(|r| filter.matches(r)).collect();
+        let matching: Vec<&Record> = self.records.iter().map(|(r, _)| r).filter(|r| filter.matches(r)).collect();
         let skip = filter.limit.map_or(0, |l| matching.len().saturating_sub(l));
         matching.into_iter().skip(skip).map(Record::entry).collect()
     }
@@ -181,6 +248,7 @@ impl Journal {
     /// Forget everything (sequence numbers keep growing).
     pub fn reset(&mut self) {
         self.records.clear();
+        self.bytes = 0;
     }
 }
 
@@ -203,6 +271,7 @@ mod tests {
             request: redacted_body(&Bytes::from(body.to_owned())),
             response: Bytes::new(),
             fault: None,
+            findings: Vec::new(),
         }
     }
 
@@ -233,5 +302,23 @@ mod tests {
         assert_eq!(last[0].status, 404);
         j.reset();
         assert!(j.read(&JournalFilter::default()).is_empty());
+    }
+
+    #[test]
+    fn the_byte_budget_bounds_the_journal() {
+        let mut j = Journal::with_budget(1000, 10_000);
+        for _ in 0..100 {
+            let mut r = record("GET", "/v1/enterprises/e/devices", 200, "");
+            r.response = Bytes::from(vec![b' '; 2000]);
+            j.push(r);
+        }
+        assert!(j.bytes() <= 10_000, "{}", j.bytes());
+        assert_eq!(j.read(&JournalFilter::default()).len(), 4, "as many of the newest as fit");
+        let mut big = record("GET", "/v1/x", 200, "");
+        big.response = Bytes::from(vec![b'1'; MAX_BODY_KEPT + 1]);
+        let mut j = Journal::with_budget(10, usize::MAX);
+        j.push(big);
+        let e = &j.read(&JournalFilter::default())[0];
+        assert!(e.response_body.as_ref().unwrap().as_str().unwrap().contains("not kept"));
     }
 }

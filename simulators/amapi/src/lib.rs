@@ -20,6 +20,7 @@
 //! marked "Our choice:" in the code and listed in the crate's README.
 
 mod app;
+pub mod apps;
 pub mod clock;
 mod commands;
 mod control;
@@ -30,12 +31,17 @@ pub mod errors;
 pub mod faults;
 pub mod fleet;
 pub mod journal;
+mod migration;
 pub mod notifications;
 mod operations;
+mod partial;
 mod policies;
 mod routes;
 pub mod schema;
 mod serve;
+mod signup;
+pub mod tolerance;
+mod webapps;
 pub mod wire;
 mod world;
 
@@ -43,7 +49,7 @@ pub use app::CONTROL_PREFIX;
 pub use clock::{Clock, Timestamp};
 pub use enrollment::Registration;
 pub use errors::{ApiError, Code, Error};
-pub use faults::FaultPlan;
+pub use faults::{Effect, Fault, FaultPlan, FaultReport};
 pub use fleet::{Fleet, FleetError};
 pub use journal::{JournalEntry, JournalFilter};
 pub use notifications::{PublishedMessage, PushRetry, PushSubscription};
@@ -69,9 +75,15 @@ pub struct MockConfig {
     pub profiles: Vec<DeviceProfile>,
     /// How many requests the journal keeps (oldest dropped first).
     pub journal_capacity: usize,
+    /// How many bytes the journal keeps at most, bodies included
+    /// (default [`journal::DEFAULT_BYTE_BUDGET`], 32 MiB).
+    pub journal_bytes: usize,
     /// How many published messages the message log keeps.
     pub message_log_capacity: usize,
     pub push_retry: PushRetry,
+    /// Strict mode: journal and warn about every request sloppiness Google
+    /// merely tolerates ([`tolerance`]).
+    pub strict: bool,
 }
 
 impl Default for MockConfig {
@@ -82,8 +94,10 @@ impl Default for MockConfig {
             clock: Clock::virtual_at(clock::DEFAULT_VIRTUAL_START),
             profiles: Vec::new(),
             journal_capacity: 10_000,
+            journal_bytes: journal::DEFAULT_BYTE_BUDGET,
             message_log_capacity: 10_000,
             push_retry: PushRetry::default(),
+            strict: false,
         }
     }
 }
@@ -101,6 +115,7 @@ struct Inner {
     faults: Mutex<Faults>,
     journal: Mutex<Journal>,
     pubsub: PubSub,
+    strict: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -159,8 +174,9 @@ impl Mock {
                 world: Mutex::new(world),
                 clock: config.clock,
                 faults: Mutex::new(Faults::default()),
-                journal: Mutex::new(Journal::new(config.journal_capacity)),
+                journal: Mutex::new(Journal::with_budget(config.journal_capacity, config.journal_bytes)),
                 pubsub: PubSub::new(config.push_retry, config.message_log_capacity),
+                strict: std::sync::atomic::AtomicBool::new(config.strict),
             }),
         }
     }
@@ -168,6 +184,15 @@ impl Mock {
     /// The axum router serving AMAPI (`/v1/...`) and the control surface.
     pub fn router(&self) -> axum::Router {
         app::router(self.clone())
+    }
+
+    /// Turn strict mode on or off.
+    pub fn set_strict(&self, on: bool) {
+        self.inner.strict.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_strict(&self) -> bool {
+        self.inner.strict.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn clock(&self) -> &Clock {
@@ -187,12 +212,16 @@ impl Mock {
         lock(&self.inner.world)
     }
 
-    pub(crate) fn decide_fault(&self, route: &str, method: &str) -> faults::Decision {
+    pub(crate) fn decide_fault(&self, target: &faults::Target<'_>) -> faults::Decision {
         let mut f = lock(&self.inner.faults);
         if f.is_empty() {
             return faults::Decision::default();
         }
-        f.decide(route, method, self.now())
+        f.decide(target, self.now())
+    }
+
+    pub(crate) fn start_outage(&self, id: &str, until: Timestamp) {
+        lock(&self.inner.faults).start_outage(id, until);
     }
 
     pub(crate) fn record(&self, record: journal::Record) {
@@ -207,15 +236,15 @@ impl Mock {
         }
         let at = self.now();
         for n in outgoing {
-            let copies = {
+            let delivery = {
                 let mut f = lock(&self.inner.faults);
                 if f.is_empty() {
-                    1
+                    faults::Delivery::default()
                 } else {
-                    f.copies(n.kind)
+                    f.delivery(&faults::Note { kind: n.kind, name: n.data.get("name").and_then(Value::as_str) })
                 }
             };
-            self.inner.pubsub.publish(n, at, copies);
+            self.inner.pubsub.publish(n, at, delivery);
         }
     }
 
@@ -280,6 +309,16 @@ impl Mock {
         if world.enterprises.contains_key(&setup.id) {
             return Err(ApiError::new(Code::AlreadyExists, format!("enterprises/{} already exists.", setup.id)));
         }
+        // A bearer token opens one enterprise only (it stands in for an
+        // OAuth identity; a second claim would make authorization ambiguous).
+        if let Some(token) = &setup.bearer_token {
+            if let Some(owner) = world.enterprises.values().find(|e| e.bearer_token.as_ref() == Some(token)) {
+                return Err(ApiError::new(
+                    Code::AlreadyExists,
+                    format!("This bearer token already belongs to {}; give each enterprise its own.", owner.name()),
+                ));
+            }
+        }
         let name = format!("enterprises/{}", setup.id);
         world.enterprises.insert(setup.id.clone(), world::Enterprise::new(setup.id, fields, setup.bearer_token));
         Ok(name)
@@ -313,7 +352,22 @@ impl Mock {
     /// Enroll a simulated device; returns its name
     /// (`enterprises/E/devices/D`). An ENROLLMENT notification follows.
     pub fn register_device(&self, registration: &Registration) -> Result<String, ApiError> {
-        self.mutate(|w, now| enrollment::register(w, registration, now))
+        let cap = lock(&self.inner.faults).device_cap();
+        self.mutate(|w, now| {
+            if let Some(cap) = cap {
+                let enrolled: usize = w.enterprises.values().map(|e| e.devices.len()).sum();
+                if enrolled >= cap as usize {
+                    // Our choice: the device-count quota refuses the
+                    // enrollment with RESOURCE_EXHAUSTED, in Google's quota wording.
+                    return Err(ApiError::new(
+                        Code::ResourceExhausted,
+                        format!("Quota exceeded for quota metric 'Enrolled devices' and limit '{cap} devices per project' of service 'androidmanagement.googleapis.com'."),
+                    )
+                    .with_reason("RATE_LIMIT_EXCEEDED"));
+                }
+            }
+            enrollment::register(w, registration, now)
+        })
     }
 
     /// Take a device offline or bring it back; coming back, it syncs,
@@ -399,7 +453,7 @@ impl Mock {
 
     /// Move a virtual clock forward; commands whose `duration` has passed
     /// expire (and their COMMAND notifications go out).
-    pub fn advance_clock(&self, by: Duration) -> Result<Timestamp, clock::NotVirtual> {
+    pub fn advance_clock(&self, by: Duration) -> Result<Timestamp, clock::ClockError> {
         let at = self.inner.clock.advance(by)?;
         self.mutate(|_, _| ());
         Ok(at)
@@ -421,6 +475,22 @@ impl Mock {
 
     pub fn fault_plan(&self) -> FaultPlan {
         lock(&self.inner.faults).plan().clone()
+    }
+
+    /// Add one (typically scoped) fault to the plan in force, keeping the
+    /// counters of the others; returns its id for [`Mock::fault_fired`].
+    pub fn add_fault(&self, fault: Fault) -> Result<String, faults::PlanError> {
+        lock(&self.inner.faults).add(fault)
+    }
+
+    /// Whether each fault of the plan in force fired, and how often.
+    pub fn fault_report(&self) -> Vec<FaultReport> {
+        lock(&self.inner.faults).reports(self.now())
+    }
+
+    /// How often the fault `id` fired; `None` when no such fault is armed.
+    pub fn fault_fired(&self, id: &str) -> Option<u32> {
+        self.fault_report().into_iter().find(|r| r.id == id).map(|r| r.fired)
     }
 
     pub fn clear_faults(&self) {
@@ -456,6 +526,58 @@ impl Mock {
 
     pub fn clear_published_messages(&self) {
         self.inner.pubsub.clear_messages();
+    }
+
+    // ----- signup and apps ------------------------------------------------------
+
+    /// The admin completes the signup `signupUrls/{id}` (what the signup
+    /// page does): returns `{signupUrlName, enterpriseToken, callbackUrl}`;
+    /// the mock also follows the callback URL (an http:// GET, as the
+    /// admin's browser would). `kind` is the enterpriseType to create
+    /// (default MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE).
+    pub fn complete_signup(&self, id: &str, kind: Option<&str>) -> Result<Value, ApiError> {
+        let id = id.strip_prefix("signupUrls/").unwrap_or(id);
+        let (out, callbacks) = {
+            let mut w = self.world();
+            let out = signup::complete(&mut w, id, kind)?;
+            (out, w.drain_callbacks())
+        };
+        self.follow_callbacks(callbacks);
+        Ok(out)
+    }
+
+    /// Complete every signup as soon as signupUrls.create makes it.
+    pub fn set_auto_complete_signups(&self, on: bool) {
+        self.world().auto_complete_signups = on;
+    }
+
+    /// Use this managed Google Play catalogue for applications.get.
+    pub fn set_catalogue(&self, apps: std::collections::BTreeMap<String, Value>) {
+        self.world().catalogue = Arc::new(apps);
+    }
+
+    /// Load a catalogue file (fixtures/apps/catalogue.json).
+    pub fn load_catalogue(&self, path: &std::path::Path) -> Result<usize, apps::CatalogueError> {
+        let apps = apps::load_catalogue(path)?;
+        let n = apps.len();
+        self.set_catalogue(apps);
+        Ok(n)
+    }
+
+    /// GET each callback URL in the background, as the admin's browser
+    /// would after signing up. Our choice: only http:// URLs are followed,
+    /// once, and the outcome is not kept; outside a tokio runtime nothing
+    /// is followed (the control answer still carries the token).
+    pub(crate) fn follow_callbacks(&self, urls: Vec<String>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        for url in urls.into_iter().filter(|u| u.starts_with("http://")) {
+            let Ok(uri) = url.parse::<http::Uri>() else { continue };
+            runtime.spawn(async move {
+                let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<http_body_util::Empty<bytes::Bytes>>();
+                let _ = tokio::time::timeout(Duration::from_secs(10), client.get(uri)).await;
+            });
+        }
     }
 
     // ----- fleets -------------------------------------------------------------

@@ -8,10 +8,18 @@
 //! until the endpoint acknowledges it (a 102, 200, 201, 202 or 204, as Pub/Sub
 //! push counts them). HTTP handlers only enqueue, never wait.
 //!
+//! Faults (see [`crate::faults`]) may drop a message, deliver it twice with
+//! the same messageId, deliver it late (later messages overtake it), or hold
+//! it back until the next message on its topic (an older publishTime
+//! arrives after a newer one). A consumer must dedupe by messageId and
+//! order by publishTime, as Pub/Sub's at-least-once, unordered delivery
+//! requires anyway.
+//!
 //! Our choice: push subscriptions are registered on the control surface
 //! (Pub/Sub itself is not emulated beyond push); only `http://` endpoints.
 
 use crate::clock::Timestamp;
+use crate::faults::Delivery;
 use crate::world::Outgoing;
 use base64::Engine as _;
 use bytes::Bytes;
@@ -90,13 +98,29 @@ pub struct PublishedMessage {
     pub dropped: bool,
     /// Pushed twice by a fault plan.
     pub duplicated: bool,
+    /// Delivered this many milliseconds late by a fault plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed_ms: Option<u64>,
+    /// Held back by a fault plan until the next message on its topic.
+    #[serde(default)]
+    pub reordered: bool,
     pub attempts: Vec<Attempt>,
 }
+
+type Queue = mpsc::UnboundedSender<(String, Bytes)>;
 
 #[derive(Debug)]
 struct Subscriber {
     config: PushSubscription,
-    queue: mpsc::UnboundedSender<(String, Bytes)>,
+    queue: Queue,
+    runtime: tokio::runtime::Handle,
+}
+
+/// A message held back by a reorder fault, with where it goes.
+#[derive(Debug)]
+struct Held {
+    topic: String,
+    sends: Vec<(Queue, String, Bytes)>,
 }
 
 #[derive(Debug, Default)]
@@ -104,6 +128,7 @@ struct State {
     next_message_id: u64,
     subscribers: Vec<Subscriber>,
     log: VecDeque<PublishedMessage>,
+    held: Vec<Held>,
 }
 
 /// The part the delivery tasks share (they hold it weakly: when the mock
@@ -156,7 +181,7 @@ impl PubSub {
         runtime.spawn(worker.run(rx));
         let mut state = self.state();
         state.subscribers.retain(|s| s.config.name != config.name);
-        state.subscribers.push(Subscriber { config, queue: tx });
+        state.subscribers.push(Subscriber { config, queue: tx, runtime });
         Ok(())
     }
 
@@ -171,14 +196,16 @@ impl PubSub {
         self.state().subscribers.iter().map(|s| s.config.clone()).collect()
     }
 
-    /// Publish one notification `copies` times (0: dropped by a fault).
-    pub fn publish(&self, n: Outgoing, at: Timestamp, copies: u8) {
+    /// Publish one notification as the fault plan's `delivery` says:
+    /// `copies` times (0: dropped), late, or held back until the next one.
+    pub fn publish(&self, n: Outgoing, at: Timestamp, delivery: Delivery) {
         let mut state = self.state();
         state.next_message_id += 1;
         let message_id = state.next_message_id.to_string();
         let data = serde_json::to_vec(&n.data).unwrap_or_default();
         let publish_time = at.rfc3339();
         let encoded = base64::engine::general_purpose::STANDARD.encode(&data);
+        let mut sends = Vec::new();
         for sub in state.subscribers.iter().filter(|s| s.config.topic == n.topic) {
             let envelope = json!({
                 "message": {
@@ -192,9 +219,31 @@ impl PubSub {
                 "subscription": sub.config.name,
             });
             let body = Bytes::from(serde_json::to_vec(&envelope).unwrap_or_default());
-            for _ in 0..copies {
-                // A closed queue means the subscription is going away.
-                let _ = sub.queue.send((message_id.clone(), body.clone()));
+            for _ in 0..delivery.copies {
+                match delivery.delay {
+                    Some(delay) => {
+                        let (queue, id, body) = (sub.queue.clone(), message_id.clone(), body.clone());
+                        sub.runtime.spawn(async move {
+                            tokio::time::sleep(delay).await;
+                            let _ = queue.send((id, body));
+                        });
+                    }
+                    None => sends.push((sub.queue.clone(), message_id.clone(), body.clone())),
+                }
+            }
+        }
+        if delivery.hold {
+            state.held.push(Held { topic: n.topic.clone(), sends });
+        } else {
+            // A closed queue means the subscription is going away.
+            for (queue, id, body) in sends {
+                let _ = queue.send((id, body));
+            }
+            let (release, keep): (Vec<Held>, Vec<Held>) =
+                std::mem::take(&mut state.held).into_iter().partition(|h| h.topic == n.topic);
+            state.held = keep;
+            for (queue, id, body) in release.into_iter().flat_map(|h| h.sends) {
+                let _ = queue.send((id, body));
             }
         }
         if state.log.len() >= self.shared.log_capacity {
@@ -206,8 +255,10 @@ impl PubSub {
             notification_type: n.kind.amapi_name().to_owned(),
             publish_time,
             data: n.data,
-            dropped: copies == 0,
-            duplicated: copies > 1,
+            dropped: delivery.copies == 0,
+            duplicated: delivery.copies > 1,
+            delayed_ms: delivery.delay.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            reordered: delivery.hold,
             attempts: Vec::new(),
         });
     }

@@ -1,8 +1,8 @@
 //! Which AMAPI method a request names: `/v1/...` paths with Google's custom
 //! verbs (`:issueCommand`, `:cancel`), resolved to a [`Call`] carrying the
 //! path's ids and the discovery document's method id (used by the fault
-//! plan and the journal). Methods of the discovery document the mock does
-//! not emulate resolve to [`Call::NotEmulated`] (501 UNIMPLEMENTED).
+//! plan and the journal). Every method of the discovery document is
+//! emulated; anything else is 404.
 
 use crate::errors::{ApiError, Code};
 use crate::schema;
@@ -36,7 +36,21 @@ pub(crate) enum Call {
     TokensList { e: String },
     TokensGet { e: String, t: String },
     TokensDelete { e: String, t: String },
-    NotEmulated { id: &'static str, e: Option<String> },
+    EnterprisesUpgradeUrl { e: String },
+    ApplicationsGet { e: String, a: String },
+    PoliciesModifyApplications { e: String, p: String },
+    PoliciesRemoveApplications { e: String, p: String },
+    WebAppsCreate { e: String },
+    WebAppsList { e: String },
+    WebAppsGet { e: String, w: String },
+    WebAppsPatch { e: String, w: String },
+    WebAppsDelete { e: String, w: String },
+    WebTokensCreate { e: String },
+    MigrationTokensCreate { e: String },
+    MigrationTokensList { e: String },
+    MigrationTokensGet { e: String, m: String },
+    ProvisioningInfoGet { id: String },
+    SignupUrlsCreate,
 }
 
 impl Call {
@@ -64,15 +78,46 @@ impl Call {
             Call::TokensList { .. } => "androidmanagement.enterprises.enrollmentTokens.list",
             Call::TokensGet { .. } => "androidmanagement.enterprises.enrollmentTokens.get",
             Call::TokensDelete { .. } => "androidmanagement.enterprises.enrollmentTokens.delete",
-            Call::NotEmulated { id, .. } => id,
+            Call::EnterprisesUpgradeUrl { .. } => "androidmanagement.enterprises.generateEnterpriseUpgradeUrl",
+            Call::ApplicationsGet { .. } => "androidmanagement.enterprises.applications.get",
+            Call::PoliciesModifyApplications { .. } => {
+                "androidmanagement.enterprises.policies.modifyPolicyApplications"
+            }
+            Call::PoliciesRemoveApplications { .. } => {
+                "androidmanagement.enterprises.policies.removePolicyApplications"
+            }
+            Call::WebAppsCreate { .. } => "androidmanagement.enterprises.webApps.create",
+            Call::WebAppsList { .. } => "androidmanagement.enterprises.webApps.list",
+            Call::WebAppsGet { .. } => "androidmanagement.enterprises.webApps.get",
+            Call::WebAppsPatch { .. } => "androidmanagement.enterprises.webApps.patch",
+            Call::WebAppsDelete { .. } => "androidmanagement.enterprises.webApps.delete",
+            Call::WebTokensCreate { .. } => "androidmanagement.enterprises.webTokens.create",
+            Call::MigrationTokensCreate { .. } => "androidmanagement.enterprises.migrationTokens.create",
+            Call::MigrationTokensList { .. } => "androidmanagement.enterprises.migrationTokens.list",
+            Call::MigrationTokensGet { .. } => "androidmanagement.enterprises.migrationTokens.get",
+            Call::ProvisioningInfoGet { .. } => "androidmanagement.provisioningInfo.get",
+            Call::SignupUrlsCreate => "androidmanagement.signupUrls.create",
         }
     }
 
     /// The enterprise the call is about, if any.
     pub fn enterprise(&self) -> Option<&str> {
         match self {
-            Call::EnterprisesCreate | Call::EnterprisesList => None,
-            Call::NotEmulated { e, .. } => e.as_deref(),
+            Call::EnterprisesCreate | Call::EnterprisesList | Call::SignupUrlsCreate => None,
+            Call::ProvisioningInfoGet { .. } => None,
+            Call::EnterprisesUpgradeUrl { e }
+            | Call::ApplicationsGet { e, .. }
+            | Call::PoliciesModifyApplications { e, .. }
+            | Call::PoliciesRemoveApplications { e, .. }
+            | Call::WebAppsCreate { e }
+            | Call::WebAppsList { e }
+            | Call::WebAppsGet { e, .. }
+            | Call::WebAppsPatch { e, .. }
+            | Call::WebAppsDelete { e, .. }
+            | Call::WebTokensCreate { e }
+            | Call::MigrationTokensCreate { e }
+            | Call::MigrationTokensList { e }
+            | Call::MigrationTokensGet { e, .. } => Some(e),
             Call::EnterprisesGet { e }
             | Call::EnterprisesPatch { e }
             | Call::EnterprisesDelete { e }
@@ -92,6 +137,32 @@ impl Call {
             | Call::TokensList { e }
             | Call::TokensGet { e, .. }
             | Call::TokensDelete { e, .. } => Some(e),
+        }
+    }
+}
+
+impl Call {
+    /// `enterprises/E/devices/D`, for calls about a device or its operations.
+    pub fn device_name(&self) -> Option<String> {
+        match self {
+            Call::DevicesGet { e, d }
+            | Call::DevicesPatch { e, d }
+            | Call::DevicesDelete { e, d }
+            | Call::DevicesIssueCommand { e, d }
+            | Call::OperationsList { e, d }
+            | Call::OperationsGet { e, d, .. }
+            | Call::OperationsCancel { e, d, .. } => Some(crate::world::device_name(e, d)),
+            _ => None,
+        }
+    }
+
+    /// `enterprises/E/devices/D/operations/O`, for calls about one operation.
+    pub fn operation_name(&self) -> Option<String> {
+        match self {
+            Call::OperationsGet { e, d, o } | Call::OperationsCancel { e, d, o } => {
+                Some(format!("{}/operations/{o}", crate::world::device_name(e, d)))
+            }
+            _ => None,
         }
     }
 }
@@ -156,7 +227,26 @@ pub(crate) fn resolve(method: &Method, path: &str) -> Result<Call, ApiError> {
         ("GET", ["enterprises", e, "enrollmentTokens"], None) => Call::TokensList { e: own(e) },
         ("GET", ["enterprises", e, "enrollmentTokens", t], None) => Call::TokensGet { e: own(e), t: own(t) },
         ("DELETE", ["enterprises", e, "enrollmentTokens", t], None) => Call::TokensDelete { e: own(e), t: own(t) },
-        _ => return not_emulated(m, &raw).ok_or_else(not_found),
+        ("POST", ["enterprises", e], Some("generateEnterpriseUpgradeUrl")) => Call::EnterprisesUpgradeUrl { e: own(e) },
+        ("GET", ["enterprises", e, "applications", a], None) => Call::ApplicationsGet { e: own(e), a: own(a) },
+        ("POST", ["enterprises", e, "policies", p], Some("modifyPolicyApplications")) => {
+            Call::PoliciesModifyApplications { e: own(e), p: own(p) }
+        }
+        ("POST", ["enterprises", e, "policies", p], Some("removePolicyApplications")) => {
+            Call::PoliciesRemoveApplications { e: own(e), p: own(p) }
+        }
+        ("POST", ["enterprises", e, "webApps"], None) => Call::WebAppsCreate { e: own(e) },
+        ("GET", ["enterprises", e, "webApps"], None) => Call::WebAppsList { e: own(e) },
+        ("GET", ["enterprises", e, "webApps", w], None) => Call::WebAppsGet { e: own(e), w: own(w) },
+        ("PATCH", ["enterprises", e, "webApps", w], None) => Call::WebAppsPatch { e: own(e), w: own(w) },
+        ("DELETE", ["enterprises", e, "webApps", w], None) => Call::WebAppsDelete { e: own(e), w: own(w) },
+        ("POST", ["enterprises", e, "webTokens"], None) => Call::WebTokensCreate { e: own(e) },
+        ("POST", ["enterprises", e, "migrationTokens"], None) => Call::MigrationTokensCreate { e: own(e) },
+        ("GET", ["enterprises", e, "migrationTokens"], None) => Call::MigrationTokensList { e: own(e) },
+        ("GET", ["enterprises", e, "migrationTokens", m], None) => Call::MigrationTokensGet { e: own(e), m: own(m) },
+        ("GET", ["provisioningInfo", id], None) => Call::ProvisioningInfoGet { id: own(id) },
+        ("POST", ["signupUrls"], None) => Call::SignupUrlsCreate,
+        _ => return Err(not_found()),
     };
     Ok(call)
 }
@@ -190,59 +280,34 @@ fn collect_parameters(node: &'static Value, out: &mut Vec<(&'static str, Vec<&'s
     }
 }
 
-/// Every method of the discovery document: (HTTP method, flat path
-/// segments, id).
-static METHODS: LazyLock<Vec<(String, Vec<String>, &'static str)>> = LazyLock::new(|| {
-    let mut out = Vec::new();
-    collect(schema::discovery(), &mut out);
-    out
-});
-
-fn collect(node: &'static Value, out: &mut Vec<(String, Vec<String>, &'static str)>) {
-    for m in node.get("methods").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
-        let (Some(http), Some(flat), Some(id)) = (
-            m.get("httpMethod").and_then(Value::as_str),
-            m.get("flatPath").and_then(Value::as_str),
-            m.get("id").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let segs = flat.trim_start_matches("v1/").split('/').map(str::to_owned).collect();
-        out.push((http.to_owned(), segs, id));
-    }
-    for r in node.get("resources").and_then(Value::as_object).into_iter().flat_map(|r| r.values()) {
-        collect(r, out);
-    }
-}
-
-/// A discovery method the mock does not emulate, if the path is one.
-///
-/// Our choice: those answer 501 UNIMPLEMENTED, naming the method.
-fn not_emulated(method: &str, raw: &[&str]) -> Option<Call> {
-    METHODS.iter().find_map(|(http, template, id)| {
-        if http != method || template.len() != raw.len() {
-            return None;
-        }
-        let fits = template.iter().zip(raw).all(|(t, r)| match t.split_once('}') {
-            // `{enterprisesId}` or `{devicesId}:verb`.
-            Some((_, suffix)) if t.starts_with('{') => {
-                if suffix.is_empty() {
-                    !r.contains(':')
-                } else {
-                    r.ends_with(suffix)
-                }
-            }
-            _ => t == r,
-        });
-        let e = (raw.first() == Some(&"enterprises"))
-            .then(|| raw.get(1).map(|e| e.split(':').next().unwrap_or(e).to_owned()));
-        fits.then_some(Call::NotEmulated { id, e: e.flatten() })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every method of the discovery document: (HTTP method, flat path
+    /// segments, id).
+    static METHODS: LazyLock<Vec<(String, Vec<String>, &'static str)>> = LazyLock::new(|| {
+        let mut out = Vec::new();
+        collect(schema::discovery(), &mut out);
+        out
+    });
+
+    fn collect(node: &'static Value, out: &mut Vec<(String, Vec<String>, &'static str)>) {
+        for m in node.get("methods").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+            let (Some(http), Some(flat), Some(id)) = (
+                m.get("httpMethod").and_then(Value::as_str),
+                m.get("flatPath").and_then(Value::as_str),
+                m.get("id").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let segs = flat.trim_start_matches("v1/").split('/').map(str::to_owned).collect();
+            out.push((http.to_owned(), segs, id));
+        }
+        for r in node.get("resources").and_then(Value::as_object).into_iter().flat_map(|r| r.values()) {
+            collect(r, out);
+        }
+    }
 
     #[test]
     fn paths_and_verbs() {
@@ -259,12 +324,28 @@ mod tests {
     }
 
     #[test]
-    fn other_discovery_methods_are_not_emulated() {
-        let c = resolve(&Method::GET, "/v1/enterprises/LC1/webApps/w1").unwrap();
-        assert_eq!(c, Call::NotEmulated { id: "androidmanagement.enterprises.webApps.get", e: Some("LC1".into()) });
-        let c = resolve(&Method::POST, "/v1/enterprises/LC1/policies/p:modifyPolicyApplications").unwrap();
-        assert_eq!(c.id(), "androidmanagement.enterprises.policies.modifyPolicyApplications");
+    fn every_discovery_method_resolves_to_an_emulated_call() {
+        for (http, template, id) in METHODS.iter() {
+            let path: Vec<String> = template
+                .iter()
+                .map(|t| match t.split_once('}') {
+                    Some((_, verb)) if t.starts_with('{') => format!("x1{verb}"),
+                    _ => t.clone(),
+                })
+                .collect();
+            let method = Method::from_bytes(http.as_bytes()).unwrap();
+            let call = resolve(&method, &format!("/v1/{}", path.join("/"))).unwrap();
+            assert_eq!(call.id(), *id);
+        }
+        assert_eq!(METHODS.len(), 36);
         let c = resolve(&Method::POST, "/v1/signupUrls").unwrap();
         assert_eq!(c.enterprise(), None);
+    }
+
+    #[test]
+    fn a_doubled_colon_is_no_method() {
+        let e = resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc::issueCommand").unwrap_err();
+        assert_eq!(e.status, 404);
+        assert!(resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc:issueCommand:issueCommand").is_err());
     }
 }

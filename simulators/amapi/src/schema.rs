@@ -106,7 +106,7 @@ fn check(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode, out: 
         },
         "boolean" => {
             if !value.is_boolean() {
-                violation(out, path, format!("Invalid value at '{path}' (TYPE_BOOL), {value}"));
+                violation(out, path, format!("Invalid value at '{path}' (TYPE_BOOL), {}", shown(path, value)));
             }
         }
         "integer" => check_integer(spec, value, path, mode, out),
@@ -115,11 +115,23 @@ fn check(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode, out: 
                 || (mode == Mode::Request
                     && value.as_str().is_some_and(|s| s.parse::<f64>().is_ok() || s == "NaN" || s == "Infinity"));
             if !ok {
-                violation(out, path, format!("Invalid value at '{path}' (TYPE_DOUBLE), {value}"));
+                violation(out, path, format!("Invalid value at '{path}' (TYPE_DOUBLE), {}", shown(path, value)));
             }
         }
         "string" => check_string(spec, value, path, owner, mode, out),
         other => violation(out, path, format!("the discovery document uses an unknown type `{other}`")),
+    }
+}
+
+/// A value as an error message may show it: never the value of a secret
+/// field (a passcode), whatever its JSON type.
+fn shown(path: &str, value: &Value) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.split('[').next().unwrap_or(last);
+    if crate::journal::is_secret_field(last) {
+        format!("<{} redacted>", kind(value))
+    } else {
+        value.to_string()
     }
 }
 
@@ -173,7 +185,7 @@ fn check_integer(spec: &Value, value: &Value, path: &str, mode: Mode, out: &mut 
     };
     match parsed {
         Some(n) if (lo..=hi).contains(&n) => {}
-        _ => violation(out, path, format!("Invalid value at '{path}' (TYPE_INT32), {value}")),
+        _ => violation(out, path, format!("Invalid value at '{path}' (TYPE_INT32), {}", shown(path, value))),
     }
 }
 
@@ -188,7 +200,7 @@ fn check_string(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode
     let enum_values = spec.get("enum").and_then(Value::as_array);
     let Some(text) = value.as_str() else {
         let ty = if format == Some("int64") { "TYPE_INT64" } else { "TYPE_STRING" };
-        violation(out, path, format!("Invalid value at '{path}' ({ty}), {value}"));
+        violation(out, path, format!("Invalid value at '{path}' ({ty}), {}", shown(path, value)));
         return;
     };
     if let Some(members) = enum_values {

@@ -36,6 +36,11 @@ pub struct ServeConfig {
     pub clock: ClockChoice,
     pub journal_capacity: usize,
     pub push_retry: PushRetry,
+    /// The app catalogue for applications.get; default: `apps/catalogue.json`
+    /// beside the profiles directory (fixtures/apps), when it exists.
+    pub catalogue: Option<PathBuf>,
+    /// Strict mode (also `[mock] strict = true` in the fleet file).
+    pub strict: bool,
 }
 
 impl Default for ServeConfig {
@@ -48,6 +53,8 @@ impl Default for ServeConfig {
             clock: ClockChoice::Real,
             journal_capacity: 10_000,
             push_retry: PushRetry::default(),
+            catalogue: None,
+            strict: false,
         }
     }
 }
@@ -114,9 +121,18 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         clock,
         profiles,
         journal_capacity: config.journal_capacity,
+        journal_bytes: crate::journal::DEFAULT_BYTE_BUDGET,
         message_log_capacity: 10_000,
         push_retry: config.push_retry,
+        strict: config.strict,
     });
+    let catalogue = config.catalogue.clone().or_else(|| {
+        let file = profiles_dir.as_deref()?.parent()?.join("apps").join("catalogue.json");
+        file.is_file().then_some(file)
+    });
+    if let Some(file) = &catalogue {
+        mock.load_catalogue(file)?;
+    }
     let devices = match &fleet {
         Some(f) => mock.enroll_fleet(f)?,
         None => Vec::new(),

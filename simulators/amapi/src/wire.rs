@@ -13,9 +13,7 @@ use serde_json::{Map, Value};
 /// Parameters every Google API method accepts. The mock ignores all of
 /// them but `prettyPrint`.
 ///
-/// Our choice: `fields` (partial responses) is accepted and ignored; the
-/// full resource comes back, which a client asking for fewer fields can
-/// always read.
+/// `fields` selects what a successful answer keeps ([`crate::partial`]).
 pub const STANDARD_PARAMETERS: [&str; 11] = [
     "$.xgafv",
     "access_token",
@@ -36,12 +34,15 @@ pub const STANDARD_PARAMETERS: [&str; 11] = [
 pub struct Query {
     pairs: Vec<(String, String)>,
     pub pretty: bool,
+    /// The `fields` selection, if any.
+    pub fields: Option<String>,
 }
 
 impl Query {
     pub fn parse(raw: Option<&str>) -> Result<Query, ApiError> {
         let mut pairs = Vec::new();
         let mut pretty = true;
+        let mut fields = None;
         for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             let key = percent_decode(k, true)
@@ -62,11 +63,13 @@ impl Query {
                 };
             } else if key == "alt" && !matches!(value.as_str(), "json" | "media" | "proto") {
                 return Err(ApiError::invalid_argument("alt", format!("Invalid value at 'alt', \"{value}\"")));
+            } else if key == "fields" {
+                fields = Some(value);
             } else if !STANDARD_PARAMETERS.contains(&key.as_str()) {
                 pairs.push((key, value));
             }
         }
-        Ok(Query { pairs, pretty })
+        Ok(Query { pairs, pretty, fields })
     }
 
     /// Remove and return the last value of `name`.
@@ -174,6 +177,17 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
 /// body is an empty message. `field` is what Google calls the body in
 /// messages (`command`, `device`, `policy`...).
 pub fn parse_body(body: &Bytes, schema_name: &str, field: &str) -> Result<Map<String, Value>, ApiError> {
+    parse_body_noting(body, schema_name, field, &mut Vec::new())
+}
+
+/// [`parse_body`], noting in `findings` what Google's front end tolerates
+/// and the mock rewrote to the canonical form ([`crate::tolerance`]).
+pub fn parse_body_noting(
+    body: &Bytes,
+    schema_name: &str,
+    field: &str,
+    findings: &mut Vec<crate::tolerance::Finding>,
+) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -189,6 +203,8 @@ pub fn parse_body(body: &Bytes, schema_name: &str, field: &str) -> Result<Map<St
             format!("Invalid JSON payload received. Expected an object for '{field}'."),
         ));
     };
+    let mut map = map;
+    findings.extend(crate::tolerance::canonicalize(schema_name, &mut map));
     let whole = Value::Object(map);
     if let Err(v) = schema::validate(schema_name, &whole, Mode::Request) {
         let description = v.description.replace(" at ''", "");

@@ -13,7 +13,7 @@ use crate::operations::Operation;
 use crate::policies::Policy;
 use android_sim::{Device, DeviceProfile, SimTime};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,6 +146,8 @@ pub(crate) struct DeviceRecord {
     pub token_data: Option<String>,
     pub user_id: String,
     pub serial: String,
+    /// Names this physical device had before (previousDeviceNames).
+    pub previous_names: Vec<String>,
     pub operations: BTreeMap<i64, Operation>,
     /// Pending operations in the order they were issued.
     pub queue: VecDeque<i64>,
@@ -165,6 +167,14 @@ pub(crate) struct Enterprise {
     pub devices: BTreeMap<String, DeviceRecord>,
     /// Ids of deleted devices: never found again, never reused.
     pub tombstones: HashSet<String>,
+    /// Names a physical device (by serial number) had before it was deleted.
+    pub retired_names: HashMap<String, Vec<String>>,
+    /// `enterpriseType`, when the enterprise came from a signup.
+    pub kind: Option<&'static str>,
+    /// Web apps by id.
+    pub web_apps: BTreeMap<String, crate::webapps::WebApp>,
+    /// Migration tokens (rendered MigrationToken) by id.
+    pub migration_tokens: BTreeMap<String, Map<String, Value>>,
 }
 
 impl Enterprise {
@@ -177,6 +187,10 @@ impl Enterprise {
             tokens: BTreeMap::new(),
             devices: BTreeMap::new(),
             tombstones: HashSet::new(),
+            retired_names: HashMap::new(),
+            kind: None,
+            web_apps: BTreeMap::new(),
+            migration_tokens: BTreeMap::new(),
         }
     }
 
@@ -230,7 +244,15 @@ pub(crate) struct World {
     /// Pending operations by (deadline, id). Entries of operations that have
     /// finished meanwhile are skipped when they come up.
     pub deadlines: BTreeMap<(i64, i64), OperationRef>,
+    /// Every operation by (deadline + retention, id): when it is forgotten.
+    pub retirements: BTreeMap<(i64, i64), OperationRef>,
     pub outbox: Outbox,
+    /// Signup URLs by id.
+    pub signups: BTreeMap<String, crate::signup::Signup>,
+    /// Complete every signup as soon as it is created (a fleet switch).
+    pub auto_complete_signups: bool,
+    /// The managed Google Play catalogue: Application resources by package.
+    pub catalogue: Arc<BTreeMap<String, Value>>,
 }
 
 /// Events waiting to be published, and which (enterprise, type) pairs
@@ -241,6 +263,8 @@ pub(crate) struct Outbox {
     wanted: Vec<(String, NotificationType)>,
     /// Deadline-index keys of operations that ended, to forget.
     ended: Vec<(i64, i64)>,
+    /// Signup callback URLs (with their enterpriseToken) to follow.
+    callbacks: Vec<String>,
 }
 
 impl Outbox {
@@ -250,6 +274,11 @@ impl Outbox {
         if self.wanted.iter().any(|(e, k)| *k == kind && e == enterprise) {
             self.events.push(Event { enterprise: enterprise.to_owned(), kind, data: data() });
         }
+    }
+
+    /// A completed signup's browser would go to `url` now.
+    pub fn callback(&mut self, url: String) {
+        self.callbacks.push(url);
     }
 
     /// An operation with this deadline-index key has ended.
@@ -266,7 +295,11 @@ impl World {
             rng: SplitMix64::new(seed),
             last_operation_id: 0,
             deadlines: BTreeMap::new(),
+            retirements: BTreeMap::new(),
             outbox: Outbox::default(),
+            signups: BTreeMap::new(),
+            auto_complete_signups: false,
+            catalogue: Arc::default(),
         }
     }
 
@@ -282,6 +315,11 @@ impl World {
                 }
             }
         }
+    }
+
+    /// The signup callbacks to follow.
+    pub fn drain_callbacks(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.outbox.callbacks)
     }
 
     /// The recorded events that their enterprise publishes, in order.

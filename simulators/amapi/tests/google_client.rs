@@ -1,5 +1,5 @@
-//! Google's own Rust client (google-androidmanagement1) drives every
-//! emulated method against a mock served on a loopback socket, success and
+//! Google's own Rust client (google-androidmanagement1) drives every one
+//! of the 36 methods of the discovery document against a mock served on a loopback socket, success and
 //! error paths alike; then every response the mock sent is checked against
 //! the discovery document.
 
@@ -10,7 +10,11 @@ mod common;
 use amapi_mock::{serve_mock, FaultPlan, MockConfig, Registration};
 use android_sim::Ownership;
 use common::*;
-use google_androidmanagement1::api::{Command, Device, EnrollmentToken, Enterprise, PasswordRequirements, Policy};
+use google_androidmanagement1::api::{
+    ApplicationPolicy, ApplicationPolicyChange, Command, Device, EnrollmentToken, Enterprise,
+    GenerateEnterpriseUpgradeUrlRequest, MigrationToken, ModifyPolicyApplicationsRequest, PasswordRequirements, Policy,
+    RemovePolicyApplicationsRequest, WebApp, WebAppIcon, WebToken,
+};
 use google_androidmanagement1::{common as gcommon, AndroidManagement, Error};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -49,9 +53,38 @@ async fn googles_client_drives_every_method() {
     // Enterprises.
     let (_, e) = ent.get(&parent).doit().await.unwrap();
     assert_eq!(e.pubsub_topic.as_deref(), Some(TOPIC));
+    // The signup flow: a signup URL, the admin completes it, the enterprise is created.
+    let (_, signup) =
+        hub.signup_urls().create().project_id("p").callback_url("https://mdm.example/cb").doit().await.unwrap();
+    let signup_name = signup.name.unwrap();
+    assert!(signup.url.unwrap().contains(":complete"));
+    let done = mock.complete_signup(&signup_name, None).unwrap();
+    let enterprise_token = done["enterpriseToken"].as_str().unwrap().to_owned();
+    assert!(done["callbackUrl"].as_str().unwrap().starts_with("https://mdm.example/cb?enterpriseToken="));
     let created = Enterprise { enterprise_display_name: Some("Made by the client".into()), ..Default::default() };
-    let (_, created) = ent.create(created).project_id("p").enterprise_token("t").doit().await.unwrap();
+    let wrong = ent.create(created.clone()).project_id("p").signup_url_name(&signup_name).enterprise_token("nope");
+    assert_eq!(status_of(&wrong.doit().await.unwrap_err()), 400);
+    let (_, created) = ent
+        .create(created.clone())
+        .project_id("p")
+        .signup_url_name(&signup_name)
+        .enterprise_token(&enterprise_token)
+        .doit()
+        .await
+        .unwrap();
+    assert_eq!(created.enterprise_type.as_deref(), Some("MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE"));
+    let again =
+        ent.create(created.clone()).project_id("p").signup_url_name(&signup_name).enterprise_token(&enterprise_token);
+    assert_eq!(status_of(&again.doit().await.unwrap_err()), 409, "a signup URL serves once");
     let created_name = created.name.unwrap();
+    let (_, upgrade) = ent
+        .generate_enterprise_upgrade_url(GenerateEnterpriseUpgradeUrlRequest::default(), &created_name)
+        .doit()
+        .await
+        .unwrap();
+    assert!(upgrade.url.is_some());
+    let emm = ent.generate_enterprise_upgrade_url(GenerateEnterpriseUpgradeUrlRequest::default(), &parent);
+    assert_eq!(status_of(&emm.doit().await.unwrap_err()), 400, "only a managed Google Play Accounts enterprise");
     let patch = Enterprise { enterprise_display_name: Some("Renamed".into()), ..Default::default() };
     let (_, patched) = ent
         .patch(patch, &created_name)
@@ -173,7 +206,7 @@ async fn googles_client_drives_every_method() {
         ),
         501
     );
-    assert_eq!(status_of(&ent.web_apps_get(&format!("{parent}/webApps/x")).doit().await.unwrap_err()), 501);
+    assert_eq!(status_of(&ent.web_apps_get(&format!("{parent}/webApps/x")).doit().await.unwrap_err()), 404);
     mock.set_fault_plan(
         serde_json::from_value::<FaultPlan>(
             json!({"rules": [{"route": "enterprises.devices.get", "error": {"status": 429, "count": 1}}]}),
@@ -183,6 +216,89 @@ async fn googles_client_drives_every_method() {
     .unwrap();
     assert_eq!(status_of(&ent.devices_get(&fm).doit().await.unwrap_err()), 429);
     ent.devices_get(&fm).doit().await.unwrap();
+
+    // Apps, web apps, web tokens, migration tokens, provisioning info.
+    let (_, chrome) = ent
+        .applications_get(&format!("{parent}/applications/com.android.chrome"))
+        .language_code("de")
+        .doit()
+        .await
+        .unwrap();
+    assert_eq!(chrome.title.as_deref(), Some("Chrome"));
+    assert!(chrome.managed_properties.unwrap().iter().any(|p| p.key.as_deref() == Some("HomepageLocation")));
+    assert!(!chrome.permissions.unwrap().is_empty());
+    let unknown = ent.applications_get(&format!("{parent}/applications/com.example.none")).doit().await;
+    assert_eq!(status_of(&unknown.unwrap_err()), 404);
+    let change = |pkg: &str, install: &str| ApplicationPolicyChange {
+        application: Some(ApplicationPolicy {
+            package_name: Some(pkg.into()),
+            install_type: Some(install.into()),
+            ..Default::default()
+        }),
+        update_mask: None,
+    };
+    let request = ModifyPolicyApplicationsRequest {
+        changes: Some(vec![
+            change("com.android.chrome", "FORCE_INSTALLED"),
+            change("com.google.android.gm", "AVAILABLE"),
+        ]),
+    };
+    let (_, modified) =
+        ent.policies_modify_policy_applications(request, &format!("{parent}/policies/strict")).doit().await.unwrap();
+    let policy = modified.policy.unwrap();
+    assert_eq!(policy.applications.as_ref().unwrap().len(), 2);
+    assert_eq!(policy.version, Some(2));
+    let request = RemovePolicyApplicationsRequest { package_names: Some(vec!["com.google.android.gm".into()]) };
+    let (_, removed) =
+        ent.policies_remove_policy_applications(request, &format!("{parent}/policies/strict")).doit().await.unwrap();
+    let apps = removed.policy.unwrap().applications.unwrap();
+    assert_eq!(apps.iter().map(|a| a.package_name.clone().unwrap()).collect::<Vec<_>>(), ["com.android.chrome"]);
+
+    let web_app = WebApp {
+        title: Some("Intranet".into()),
+        start_url: Some("https://intranet.example/".into()),
+        display_mode: Some("STANDALONE".into()),
+        icons: Some(vec![WebAppIcon { image_data: Some("iVBORw0KGgo".into()) }]),
+        ..Default::default()
+    };
+    let (_, w) = ent.web_apps_create(web_app, &parent).doit().await.unwrap();
+    let w_name = w.name.unwrap();
+    assert_eq!(w.version_code, Some(1));
+    let rename = WebApp { title: Some("Intranet 2".into()), ..Default::default() };
+    let (_, w) =
+        ent.web_apps_patch(rename, &w_name).update_mask(gcommon::FieldMask::new(&["title"])).doit().await.unwrap();
+    assert_eq!((w.title.as_deref(), w.version_code), (Some("Intranet 2"), Some(2)));
+    let (_, got) = ent.web_apps_get(&w_name).doit().await.unwrap();
+    assert_eq!(got.start_url.as_deref(), Some("https://intranet.example/"));
+    let (_, wl) = ent.web_apps_list(&parent).doit().await.unwrap();
+    assert_eq!(wl.web_apps.unwrap().len(), 1);
+    ent.web_apps_delete(&w_name).doit().await.unwrap();
+    assert_eq!(status_of(&ent.web_apps_get(&w_name).doit().await.unwrap_err()), 404);
+
+    let web_token = WebToken { parent_frame_url: Some("https://mdm.example/apps".into()), ..Default::default() };
+    let (_, wt) = ent.web_tokens_create(web_token, &parent).doit().await.unwrap();
+    assert!(wt.value.is_some_and(|v| !v.is_empty()));
+
+    let migration = MigrationToken {
+        device_id: Some("play-emm-device-1".into()),
+        user_id: Some("play-emm-user-1".into()),
+        policy: Some(format!("{parent}/policies/default")),
+        management_mode: Some("FULLY_MANAGED".into()),
+        ttl: Some(chrono::Duration::seconds(3600)),
+        ..Default::default()
+    };
+    let (_, mt) = ent.migration_tokens_create(migration, &parent).doit().await.unwrap();
+    let mt_name = mt.name.unwrap();
+    assert!(mt.value.is_some() && mt.expire_time.is_some());
+    let (_, got) = ent.migration_tokens_get(&mt_name).doit().await.unwrap();
+    assert_eq!(got.device_id.as_deref(), Some("play-emm-device-1"));
+    let (_, ml) = ent.migration_tokens_list(&parent).doit().await.unwrap();
+    assert_eq!(ml.migration_tokens.unwrap().len(), 1);
+
+    let fm_id = fm.rsplit('/').next().unwrap();
+    let (_, info) = hub.provisioning_info().get(&format!("provisioningInfo/{fm_id}")).doit().await.unwrap();
+    assert_eq!(info.enterprise.as_deref(), Some(&*parent));
+    assert_eq!(info.api_level, Some(34));
 
     // Deletes.
     ent.devices_delete(&kiosk).add_wipe_data_flags("WIPE_EXTERNAL_STORAGE").doit().await.unwrap();
@@ -199,7 +315,7 @@ async fn googles_client_drives_every_method() {
     assert!(checked >= 40, "{checked}");
     let routes: std::collections::BTreeSet<String> =
         mock.journal(&Default::default()).into_iter().filter(|e| e.status == 200).filter_map(|e| e.route).collect();
-    assert_eq!(routes.len(), 21, "every emulated method answered the client: {routes:?}");
+    assert_eq!(routes.len(), 36, "every method of the discovery document answered the client: {routes:?}");
     server.shutdown().await.unwrap();
 }
 

@@ -362,13 +362,13 @@ async fn malformed_requests_are_invalid_argument_naming_the_field() {
     let cases: Vec<(String, &str)> = vec![
         ("{\"type\": \"LOCK\"".into(), "command"),
         ("[\"LOCK\"]".into(), "command"),
-        (r#"{"type": 5}"#.into(), "type"),
+        (r#"{"type": 99}"#.into(), "type"),
         (r#"{"type": "SELF_DESTRUCT"}"#.into(), "type"),
         (r#"{"type": "LOCK", "colour": "red"}"#.into(), "colour"),
         (r#"{"type": "LOCK", "duration": "ten minutes"}"#.into(), "duration"),
         (r#"{"type": "LOCK", "duration": 600}"#.into(), "duration"),
         (r#"{"type": "RESET_PASSWORD", "resetPasswordFlags": ["LOCK_LATER"]}"#.into(), "resetPasswordFlags[0]"),
-        (r#"{"type": "RESET_PASSWORD", "resetPasswordFlags": "LOCK_NOW"}"#.into(), "resetPasswordFlags"),
+        (r#"{"type": "RESET_PASSWORD", "resetPasswordFlags": [7.5]}"#.into(), "resetPasswordFlags[0]"),
         (r#"{}"#.into(), "type"),
         (r#"{"type": "COMMAND_TYPE_UNSPECIFIED"}"#.into(), "type"),
         (r#"{"type": "LOCK", "clearAppsDataParams": {"packageNames": ["a"]}}"#.into(), "type"),
@@ -397,7 +397,7 @@ async fn malformed_requests_are_invalid_argument_naming_the_field() {
 }
 
 #[tokio::test]
-async fn unknown_things_are_not_found_and_unemulated_methods_unimplemented() {
+async fn unknown_things_are_not_found() {
     let (mock, token) = mock();
     enroll(&mock, &token, "d1", PIXEL, Ownership::FullyManaged, None);
     for (method, uri, status) in [
@@ -411,8 +411,13 @@ async fn unknown_things_are_not_found_and_unemulated_methods_unimplemented() {
         ("GET", "/v2/enterprises", 404),
         ("GET", "/", 404),
         ("PUT", "/v1/enterprises/LC00test", 404),
-        ("GET", "/v1/enterprises/LC00test/webApps/w", 501),
-        ("POST", "/v1/enterprises/LC00test/policies/default:modifyPolicyApplications", 501),
+        ("GET", "/v1/enterprises/LC00test/webApps/w", 404),
+        ("GET", "/v1/enterprises/LC00test/applications/com.example.none", 404),
+        ("GET", "/v1/enterprises/LC00test/migrationTokens/nope", 404),
+        ("GET", "/v1/provisioningInfo/nope", 404),
+        ("POST", "/v1/enterprises/LC00test/policies/nope:modifyPolicyApplications", 400),
+        ("POST", "/v1/enterprises/LC00test/devices/d1::issueCommand", 404),
+        ("POST", "/v1/enterprises/LC00test/devices/d1:issueCommand:issueCommand", 404),
         ("GET", "/v1/enterprises/LC00test/devices/d1/operations?returnPartialSuccess=true", 501),
         ("GET", "/v1/enterprises/LC00test/devices/d1/operations?filter=done%3Dtrue", 400),
         ("GET", "/v1/enterprises", 400),
@@ -560,7 +565,7 @@ async fn enrollment_tokens_and_enterprises() {
     assert_eq!(call(&mock, "POST", &base, Some(json!({"duration": "10s"}))).await.0, 400);
     assert_eq!(call(&mock, "POST", &base, Some(json!({"additionalData": "x".repeat(1025)}))).await.0, 400);
     // Enterprises.
-    let (s, e) = call(&mock, "POST", "/v1/enterprises?projectId=p&enterpriseToken=t&signupUrlName=signupUrls/s",
+    let (s, e) = call(&mock, "POST", "/v1/enterprises?projectId=p&agreementAccepted=true",
         Some(json!({"enterpriseDisplayName": "New", "pubsubTopic": "projects/p/topics/t", "enabledNotificationTypes": ["COMMAND"]}))).await;
     assert_eq!(s, 200, "{e}");
     let (_, got) = call(&mock, "GET", &format!("/v1/{}", e["name"].as_str().unwrap()), None).await;

@@ -44,6 +44,11 @@ ownership_modes = ["fully-managed", "dedicated", "work-profile-personal", "legac
 }
 
 pub const ENTERPRISE: &str = "LC00test";
+
+/// The repository's app catalogue fixture.
+pub fn catalogue_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/apps/catalogue.json")
+}
 pub const TOPIC: &str = "projects/lockstep/topics/test";
 
 /// A mock on a virtual clock with enterprise LC00test (pubsub on), policy
@@ -64,6 +69,7 @@ pub fn mock_with(config: MockConfig, bearer: Option<&str>) -> (Mock, String) {
     })
     .unwrap();
     mock.put_policy(ENTERPRISE, "default", json!({})).unwrap();
+    mock.load_catalogue(&catalogue_path()).unwrap();
     let token = mock.create_enrollment_token(ENTERPRISE, json!({"duration": "86400s"})).unwrap();
     (mock, token["value"].as_str().unwrap().to_owned())
 }
