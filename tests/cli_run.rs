@@ -34,7 +34,10 @@ fn fixtures() -> String {
 
 fn run_in(dir: &Path, extra: &[&str]) -> Output {
     let fixtures = fixtures();
-    let mut args = vec!["--fixtures", fixtures.as_str(), "run", "--no-progress", "--report-dir", "reports"];
+    let mut args = vec!["--fixtures", fixtures.as_str(), "run", "--no-progress"];
+    if !extra.contains(&"--report-dir") {
+        args.extend(["--report-dir", "reports"]);
+    }
     args.extend_from_slice(extra);
     lockstep(dir, &args)
 }
@@ -335,4 +338,67 @@ fn retries_try_a_failure_again() {
     assert!(text(&out).contains("(failed 3 attempts)"), "{}", text(&out));
     let out = run_in(dir.path(), &["broken.feature"]);
     assert!(!text(&out).contains("attempts"), "{}", text(&out));
+}
+
+/// Shards 1/3, 2/3 and 3/3 of a run, each its own process and report
+/// directory: disjoint, together the whole run, and `report merge` of them
+/// gives the totals and the exit code of one unsharded run.
+#[test]
+fn three_shards_merge_into_one_run() {
+    let mut feature = String::from("Feature: many\n");
+    for i in 1..=9 {
+        feature.push_str(&format!("  Scenario: passing {i}\n    Given Alice is a site administrator\n"));
+    }
+    feature.push_str("  Scenario: failing\n    Given Alice is a site administrator\n    When Alice locks \"phone\"\n");
+    let dir = project(&[("many.feature", &feature)]);
+    let whole = run_in(dir.path(), &["many.feature", "--seed", "9", "--report-dir", "whole"]);
+    assert_eq!(whole.status.code(), Some(1), "{}", text(&whole));
+    let mut seen: Vec<String> = Vec::new();
+    for i in 1..=3 {
+        let out = run_in(
+            dir.path(),
+            &[
+                "many.feature",
+                "--seed",
+                "9",
+                "--allow-empty",
+                "--shard",
+                &format!("{i}/3"),
+                "--report-dir",
+                &format!("shard-{i}"),
+            ],
+        );
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(format!("shard-{i}/run.json"))).unwrap())
+                .unwrap();
+        let text = run.to_string();
+        for n in 1..=9 {
+            let name = format!("\"passing {n}\"");
+            if text.contains(&name) {
+                assert!(!seen.contains(&name), "{name} ran in two shards");
+                seen.push(name);
+            }
+        }
+    }
+    assert_eq!(seen.len(), 9, "the shards together miss a scenario: {seen:?}");
+    let fixtures = fixtures();
+    let merged = lockstep(
+        dir.path(),
+        &["--fixtures", &fixtures, "report", "merge", "shard-1", "shard-2", "shard-3", "--into", "merged"],
+    );
+    assert_eq!(merged.status.code(), whole.status.code(), "{}", text(&merged));
+    let totals = |d: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(d).join("run.json")).unwrap()).unwrap();
+        let scenarios = v["scenarios"].as_array().unwrap().clone();
+        let status = |s: &str| scenarios.iter().filter(|x| x["outcome"]["status"] == s).count();
+        (scenarios.len(), status("passed"), status("failed"), status("skipped"))
+    };
+    assert_eq!(totals("merged"), totals("whole"));
+    assert_eq!(totals("whole"), (10, 9, 1, 0));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("merged/rerun.txt")).unwrap(),
+        std::fs::read_to_string(dir.path().join("whole/rerun.txt")).unwrap()
+    );
 }

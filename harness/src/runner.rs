@@ -10,8 +10,8 @@
 //! written, marked interrupted, and the run exits 130.
 
 use crate::config::{DeviceChoice, RunConfig, Target};
-use crate::device::adb::Endpoint;
 use crate::console::{Console, Mode};
+use crate::device::adb::Endpoint;
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Progress as _, Recorder, RunRecord, ScenarioRecord};
 use crate::selection::{Plan, TargetFacts};
@@ -272,6 +272,11 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         });
     }
     record.scenarios.extend(skipped);
+    // Scenarios end in whatever order they end; reports list them in plan
+    // order (file, then line), the same in every run of the same selection.
+    let order: std::collections::HashMap<(&str, usize), usize> =
+        plan.entries.iter().enumerate().map(|(n, e)| ((e.instance.file.as_str(), e.instance.line), n)).collect();
+    record.scenarios.sort_by_key(|s| order.get(&(s.file.as_str(), s.line)).copied().unwrap_or(usize::MAX));
     let mut reports =
         report::write_all(&config.report_dir, &record, &config.catalogue, &secrets).map_err(RunError::Write)?;
     if let Some(shared) = shared.and_then(Arc::into_inner) {
@@ -305,7 +310,10 @@ fn skipped_record(suite: &Suite, i: &Instance, reason: String) -> ScenarioRecord
         let plain = feature.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (None, s));
         plain
             .or_else(|| {
-                feature.rules.iter().find_map(|r| r.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (Some(r), s)))
+                feature
+                    .rules
+                    .iter()
+                    .find_map(|r| r.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (Some(r), s)))
             })
             .map(|(rule, s)| (feature, rule, s))
     });
