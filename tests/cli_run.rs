@@ -402,3 +402,24 @@ fn three_shards_merge_into_one_run() {
         std::fs::read_to_string(dir.path().join("whole/rerun.txt")).unwrap()
     );
 }
+
+/// Colour only where it is wanted: CLICOLOR_FORCE turns it on off a
+/// terminal, NO_COLOR turns it off even then.
+#[test]
+fn colour_follows_clicolor_and_no_color() {
+    let dir = project(&[("probe.feature", PASSING)]);
+    let fixtures = fixtures();
+    let args = ["--fixtures", fixtures.as_str(), "run", "--no-progress", "--report-dir", "reports", "probe.feature"];
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+        cmd.args(args).current_dir(dir.path()).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let forced = run(&[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains("\u{1b}[32mPASS\u{1b}[0m"), "{forced:?}");
+    assert!(!run(&[]).contains('\u{1b}'), "colour off a terminal");
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'), "NO_COLOR wins");
+}
