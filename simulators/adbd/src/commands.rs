@@ -438,7 +438,7 @@ fn log_entry(entry: Option<Entry>) {
     if let Some(entry) = entry {
         let what = match entry {
             Entry::Unlocked => "unlocked",
-            Entry::Rejected { .. } | Entry::CutShort { .. } => "rejected",
+            Entry::Rejected { .. } | Entry::CutShort { .. } | Entry::Truncated { .. } => "rejected",
             Entry::LockedOut { .. } => "locked out",
             _ => "not taken",
         };
