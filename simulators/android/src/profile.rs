@@ -100,6 +100,21 @@ pub struct Quirks {
     /// screen (PLAT-2; docs/platform.md §2.4).
     #[serde(default)]
     pub escrow_token_slots: Option<u8>,
+    /// The assigned password policy is not applied: no passcode is refused
+    /// for it, every passcode is "sufficient", and the setters take any
+    /// constraint (PLAT-5). Our choice: a negative control for the policy
+    /// rules, not a field report.
+    #[serde(default)]
+    pub ignores_password_policy: bool,
+    /// lockNow(FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY) locks but leaves the
+    /// profile's storage unlocked (PLAT-7). Our choice: a negative control.
+    #[serde(default)]
+    pub ignores_evict_flag: bool,
+    /// isActivePasswordSufficient and getPasswordComplexity answer while the
+    /// user is still locked instead of throwing (PLAT-3). Our choice: a
+    /// negative control.
+    #[serde(default)]
+    pub answers_while_locked: bool,
 }
 
 /// What a profile says about its own conformance.
@@ -172,6 +187,15 @@ impl DeviceProfile {
         }
         if self.quirks.escrow_token_slots.is_some() {
             out.push("escrow-token-slots");
+        }
+        if self.quirks.ignores_password_policy {
+            out.push("ignores-password-policy");
+        }
+        if self.quirks.ignores_evict_flag {
+            out.push("ignores-evict-flag");
+        }
+        if self.quirks.answers_while_locked {
+            out.push("answers-while-locked");
         }
         out
     }

@@ -185,7 +185,7 @@ impl Device {
                 }
             }
         }
-        if flags.evict_credential_key {
+        if flags.evict_credential_key && !self.profile.quirks.ignores_evict_flag {
             // The profile stops and restarts RUNNING_LOCKED: its storage
             // waits for its challenge (or, unified, the device's).
             let secure = self.is_secure(CredentialHolder::WorkProfile);
@@ -252,7 +252,9 @@ impl Device {
     ) -> Result<(), Refusal> {
         self.check_policy_caller(admin, holder)?;
         let quality = self.policy_for(holder).map_or(PasswordQuality::PasswordQualityUnspecified, |p| p.quality);
-        if platform::setters_refuse_unused_constraints(self.api_level()) && !platform::quality_uses(quality, constraint)
+        if platform::setters_refuse_unused_constraints(self.api_level())
+            && !platform::quality_uses(quality, constraint)
+            && !self.profile.quirks.ignores_password_policy
         {
             return Err(Refusal::ConstraintUnusedByQuality(constraint));
         }
@@ -264,10 +266,14 @@ impl Device {
     /// meets its policy, measured as this API level measures it.
     pub fn is_active_password_sufficient(&self, holder: CredentialHolder) -> Result<bool, Refusal> {
         let user = self.user(holder).ok_or(Refusal::NotAnOwner)?;
-        if platform::sufficiency_needs_unlocked_user(self.api_level()) && !user.storage_unlocked {
+        let quirks = self.profile.quirks;
+        if platform::sufficiency_needs_unlocked_user(self.api_level())
+            && !user.storage_unlocked
+            && !quirks.answers_while_locked
+        {
             return Err(Refusal::UserLocked);
         }
-        let Some(policy) = self.policy_for(holder) else { return Ok(true) };
+        let Some(policy) = self.policy_for(holder).filter(|_| !quirks.ignores_password_policy) else { return Ok(true) };
         let credential = self.effective(holder).and_then(|u| u.credential.as_ref());
         Ok(sufficient(self.api_level(), credential, policy))
     }
@@ -278,7 +284,7 @@ impl Device {
             return Err(Refusal::NotOnThisApiLevel { first_api: 29 });
         }
         let user = self.user(holder).ok_or(Refusal::NotAnOwner)?;
-        if !user.storage_unlocked {
+        if !user.storage_unlocked && !self.profile.quirks.answers_while_locked {
             return Err(Refusal::UserLocked);
         }
         let credential = self.effective(holder).and_then(|u| u.credential.as_ref());
