@@ -120,7 +120,8 @@ impl Rng {
 pub enum ClassShape {
     /// One digit, repeated.
     RepeatedDigits { length: usize },
-    /// Lower-case letters and digits, with at least one of each named class.
+    /// Lower-case letters and digits plus the named classes, with at least
+    /// one of each named class (and none of an unnamed upper case or symbol).
     Characters { length: usize, symbol: bool, upper: bool, lower: bool, digit: bool },
 }
 
@@ -156,8 +157,15 @@ impl ClassShape {
                 std::iter::repeat_n(digit, length).collect()
             }
             ClassShape::Characters { length, symbol, upper, lower, digit } => {
-                const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#$%&*+?@";
-                rng.string(CHARS, length, |s| {
+                // Lower-case letters and digits, and only the classes named.
+                let mut chars = b"abcdefghjkmnpqrstuvwxyz23456789".to_vec();
+                if upper {
+                    chars.extend_from_slice(b"ABCDEFGHJKLMNPQRSTUVWXYZ");
+                }
+                if symbol {
+                    chars.extend_from_slice(b"!#$%&*+?@");
+                }
+                rng.string(&chars, length, |s| {
                     no_sequences(s)
                         && (!symbol || s.bytes().any(|b| !b.is_ascii_alphanumeric()))
                         && (!upper || s.bytes().any(|b| b.is_ascii_uppercase()))
@@ -184,6 +192,8 @@ mod class_shape_tests {
                 ClassShape::parse("6 characters with a symbol and an upper-case letter").unwrap().generate(&mut rng);
             assert_eq!(p.len(), 6);
             assert!(p.bytes().any(|b| !b.is_ascii_alphanumeric()) && p.bytes().any(|b| b.is_ascii_uppercase()), "{p}");
+            let q = ClassShape::parse("6 characters with a symbol").unwrap().generate(&mut rng);
+            assert!(q.bytes().all(|b| !b.is_ascii_uppercase()), "{q}");
         }
         assert!(ClassShape::parse("6 characters with an emoji").is_none());
         assert!(ClassShape::parse("1 characters with a symbol and a digit").is_none());

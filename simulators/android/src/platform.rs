@@ -5,6 +5,8 @@
 //! Nothing else in the crate compares API levels. Where the notes are silent
 //! the choice is ours and the doc comment says "Our choice".
 
+pub mod shell;
+
 use crate::ownership::{ManagementMode, Ownership};
 use crate::passcode::{CredentialKind, Passcode};
 use crate::policy::{Constraint, PasswordQuality, Requirement};
