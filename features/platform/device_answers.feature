@@ -11,7 +11,7 @@ Feature: The device answers what Android's own conformance tests ask
 
   @PLAT-2
   Scenario: A reset token set while a passcode exists becomes active at the first unlock on google-pixel-5
-    Given a "google-pixel-5" device "phone" enrolled fully-managed for Erin with a 6-digit passcode, not unlocked since
+    Given a "google-pixel-5" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode, not unlocked since
     Then the reset token of "phone" is pending
     When the user of "phone" enters the old passcode
     Then the reset token of "phone" is active
@@ -74,7 +74,7 @@ Feature: The device answers what Android's own conformance tests ask
       | policy                                              | shape                      |
       | numeric-complex passcodes of at least 4 characters  | 6 repeated digits          |
       | complexity-high passcodes                           | 6 digits                   |
-      | alphanumeric passcodes of at least 6 characters     | 8 characters with a symbol |
+      | alphabetic passcodes of at least 6 characters       | 8 digits                   |
 
   @PLAT-5
   Scenario: A complex policy names the classes a new passcode needs on google-pixel-7

@@ -1,5 +1,5 @@
 //! The Android commands the simulated shell answers, each as the device's
-//! API level would (android.md §7): `getprop`, `locksettings`, `dumpsys`
+//! API level would (docs/platform.md §7): `getprop`, `locksettings`, `dumpsys`
 //! (`window`, `power`, `device_policy`), `input`, `wm`, `am`, plus `echo`,
 //! `true`, `false` and `cat` of the boot id. A command the API level does not
 //! have answers `/system/bin/sh: NAME: not found` with status 127.
@@ -297,7 +297,7 @@ fn dumpsys(session: &SimulatedAdbd, args: &[String]) -> Output {
 }
 
 /// The keyguard as `dumpsys window` (and `dumpsys window policy`) shows it
-/// per API level (android.md §7): `mShowingLockscreen=` on 21–27,
+/// per API level (docs/platform.md §7): `mShowingLockscreen=` on 21–27,
 /// `mDreamingLockscreen=` from 28, `isKeyguardShowing=` from 31, and the
 /// KeyguardServiceDelegate block (`showing=`, `secure=`, `inputRestricted=`)
 /// from 24. Our choice: the surrounding lines and their indentation.
@@ -342,7 +342,7 @@ fn dumpsys_power(session: &SimulatedAdbd) -> String {
 }
 
 /// `dumpsys device_policy`, after OwnersData/DevicePolicyData.dump
-/// (android.md §7): a "Device Owner:" block, "Profile Owner (User N):"
+/// (docs/platform.md §7): a "Device Owner:" block, "Profile Owner (User N):"
 /// blocks, "Enabled Device Admins", and from API 33 `mPasswordOwner=` and
 /// `mPasswordTokenHandle=`. Our choice: the agent is Android Device Policy
 /// and the other lines are left out.

@@ -4,7 +4,7 @@
 //! success, AMAPI's `CommandErrorCode`, or "not yet" when the device cannot
 //! run anything now.
 //!
-//! The AMAPI-documented rules live here (amapi.md §3, §5.1); the platform's
+//! The AMAPI-documented rules live here (docs/platform.md §8); the platform's
 //! live in [`crate::platform`]. How a platform refusal maps to an AMAPI error
 //! code is not documented anywhere: [`Refusal::error_code`] is our choice.
 

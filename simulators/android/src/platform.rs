@@ -1,6 +1,7 @@
 //! The Android platform rules, by API level: one function per rule, each
-//! naming the section of the platform notes (`android.md`, kept with the
-//! project's shared reference) and the requirement it implements.
+//! naming the section of the platform notes (docs/platform.md, in our
+//! words, with the AOSP sources each section read) and the requirement it
+//! implements.
 //!
 //! Nothing else in the crate compares API levels. Where the notes are silent
 //! the choice is ours and the doc comment says "Our choice".
@@ -404,13 +405,6 @@ pub fn security_log_has_remote_lock(api: u8) -> bool {
 /// attempt there on every such level.
 pub fn has_security_log(api: u8) -> bool {
     api >= 24
-}
-
-/// Our choice: the platform's stats events (RESET_PASSWORD_WITH_TOKEN,
-/// LOCK_NOW, ...) are recorded on every level that has the call; the notes
-/// name no first level. Only calls that took effect are recorded.
-pub fn logs_stats_event_on_success_only() -> bool {
-    true
 }
 
 /// Why the platform refused an operation. The messages paraphrase the

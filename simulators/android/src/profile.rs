@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// How user data is encrypted (android.md §3).
+/// How user data is encrypted (docs/platform.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encryption {

@@ -115,6 +115,8 @@ impl Device {
             u.locked = false;
         }
         self.apply_flags(admin, holder, flags);
+        // Our choice: stats events on every level that has the call, only
+        // for calls that took effect (the notes name no first level).
         self.log(EventLog::Stats, "RESET_PASSWORD_WITH_TOKEN", holder, None);
         Ok(())
     }
