@@ -164,7 +164,21 @@ impl DeviceProfile {
         self.ownership_modes.contains(&ownership)
     }
 
-    /// The quirks in force, by name, for listings.
+    /// The quirks in force, by name, with their value where they have one
+    /// (`max-pin-length=6`), for listings.
+    pub fn quirk_labels(&self) -> Vec<String> {
+        let value = |name: &str| match name {
+            "max-pin-length" => self.quirks.max_pin_length,
+            "escrow-token-slots" => self.quirks.escrow_token_slots,
+            _ => None,
+        };
+        self.quirk_names()
+            .into_iter()
+            .map(|n| value(n).map_or_else(|| n.to_owned(), |v| format!("{n}={v}")))
+            .collect()
+    }
+
+    /// The quirks in force, by name.
     pub fn quirk_names(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.keyguard.pin_length_refresh == PinLengthRefresh::OnRestart {
