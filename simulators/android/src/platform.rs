@@ -622,7 +622,8 @@ mod tests {
     fn legacy_reset_by_the_callers_target_sdk() {
         let quiet = |r: Refusal| Err(Refusal::ReturnedFalse(Box::new(r)));
         // (api, role, target sdk, has_password, expected)
-        let table: &[(u8, ManagementMode, u8, bool, Result<(), Refusal>)] = &[
+        type Row = (u8, ManagementMode, u8, bool, Result<(), Refusal>);
+        let table: &[Row] = &[
             (24, DA, 23, true, quiet(Refusal::AdminCannotChangePassword)),
             (24, DA, 24, true, Err(Refusal::AdminCannotChangePassword)),
             (27, DO, 25, true, Ok(())),

@@ -172,10 +172,7 @@ impl DeviceProfile {
             "escrow-token-slots" => self.quirks.escrow_token_slots,
             _ => None,
         };
-        self.quirk_names()
-            .into_iter()
-            .map(|n| value(n).map_or_else(|| n.to_owned(), |v| format!("{n}={v}")))
-            .collect()
+        self.quirk_names().into_iter().map(|n| value(n).map_or_else(|| n.to_owned(), |v| format!("{n}={v}"))).collect()
     }
 
     /// The quirks in force, by name.
