@@ -36,6 +36,11 @@ fn filters_by_api_level_and_ownership() {
     let names: Vec<&str> = v.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["acme-a14-stale-keyguard", "google-pixel-8"]);
 
+    let out = lockstep(&["devices", "--json", "--api", "35"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let slots = v.as_array().unwrap().iter().find(|d| d["name"] == "acme-a15-weaver-slots").unwrap();
+    assert_eq!(slots["quirks"], serde_json::json!(["escrow-token-slots=4"]));
+
     let out = lockstep(&["devices", "--json", "--ownership", "work-profile-company-owned"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(v.as_array().unwrap().iter().all(|d| d["api_level"].as_u64().unwrap() >= 26));
@@ -49,6 +54,8 @@ fn the_table_names_every_profile_and_its_quirks() {
     let text = stdout(&out);
     assert!(text.contains("google-pixel-8"), "{text}");
     assert!(text.contains("pin-length-refresh-on-restart (negative control of google-pixel-8"), "{text}");
+    assert!(text.contains("max-pin-length=6 (negative control of google-pixel-3; breaks PLAT-5 MIR-9)"), "{text}");
+    assert!(text.contains("escrow-disabled (negative control of google-pixel-5"), "{text}");
 }
 
 #[test]

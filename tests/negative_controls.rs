@@ -45,12 +45,69 @@ fn table() -> Vec<(Break, Vec<String>)> {
                 "Reset in Direct Boot on google-pixel-8",
                 "The lock screen takes a new 8-digit PIN set in Settings on google-pixel-8",
                 "A reset answered \"too many requests\" is retried and reaches the device once",
+                "Wrong passcodes are counted and the new one still unlocks google-pixel-8",
             ]),
         ),
         (Break::Swap("google-pixel-4=acme-a10-no-direct-boot-reset"), s(&["Reset in Direct Boot on google-pixel-4"])),
         (
             Break::Swap("google-pixel-7=acme-a13-lock-screen-off-only"),
             s(&["Locking a fully managed google-pixel-7", "Reset on a fully managed google-pixel-7"]),
+        ),
+        // issue 13: the quirks as profile fields, and their controls.
+        (
+            Break::Swap("google-pixel-5=acme-a11-escrow-disabled"),
+            s(&[
+                "Reset in Direct Boot on google-pixel-5",
+                "A reset token set while a passcode exists becomes active at the first unlock on google-pixel-5",
+                "An active reset token outlives the passcode removed in Settings on google-pixel-5",
+                "Reset on a fully managed google-pixel-5",
+                "Reset from the portal on a fully managed google-pixel-5",
+                "New work passcode on a work-profile-personal google-pixel-5",
+            ]),
+        ),
+        (
+            Break::Swap("samsung-galaxy-s22=acme-a12-reset-without-effect"),
+            s(&[
+                "Reset in Direct Boot on samsung-galaxy-s22",
+                "A token reset with LOCK_NOW on samsung-galaxy-s22 changes the passcode and is recorded",
+                "Clearing the passcode through AMAPI on samsung-galaxy-s22",
+                "A device policy of numeric-complex passcodes of at least 4 characters takes a new passcode of 6 digits on samsung-galaxy-s22",
+                "A device policy of complexity-high passcodes takes a new passcode of 8 digits on samsung-galaxy-s22",
+                "A device policy of complex passcodes of at least 6 characters takes a new passcode of 6 characters with a symbol and an upper-case letter on samsung-galaxy-s22",
+                "Reset on a fully managed samsung-galaxy-s22",
+                "A dedicated device is locked after the reset too",
+                "New work passcode on a work-profile-company-owned samsung-galaxy-s22",
+            ]),
+        ),
+        (
+            Break::Swap("google-pixel-3=acme-a9-short-pin-pad"),
+            s(&["Reset in Direct Boot on google-pixel-3", "Reset on a fully managed google-pixel-3"]),
+        ),
+        (
+            Break::Swap("google-pixel-9=acme-a15-weaver-slots"),
+            s(&["Renewing the reset token does not wear out the lock screen on google-pixel-9"]),
+        ),
+        (
+            Break::Swap("google-pixel-9=acme-a15-evict-ignored"),
+            s(&[
+                "Locking a work-profile-personal google-pixel-9 evicts the work profile key",
+                "Locking a work-profile-company-owned google-pixel-9 evicts the work profile key",
+            ]),
+        ),
+        (
+            Break::Swap("google-pixel-7=acme-a13-ignores-policy"),
+            s(&[
+                "The device holds its passcode to a policy set after enrollment on google-pixel-7",
+                "Android 11+ refuses a minimum length the quality does not use on google-pixel-7",
+                "A device policy of numeric-complex passcodes of at least 4 characters refuses a new passcode of 6 repeated digits on google-pixel-7",
+                "A device policy of complexity-high passcodes refuses a new passcode of 6 digits on google-pixel-7",
+                "A device policy of alphabetic passcodes of at least 6 characters refuses a new passcode of 8 digits on google-pixel-7",
+                "A complex policy names the classes a new passcode needs on google-pixel-7",
+            ]),
+        ),
+        (
+            Break::Swap("google-pixel-4=acme-a10-answers-while-locked"),
+            s(&["Before the first unlock google-pixel-4 will not say whether its passcode is sufficient"]),
         ),
         (Break::Defect("six-digit-passcode"), resets.clone()),
         (

@@ -112,6 +112,94 @@ impl Rng {
     }
 }
 
+// ----- Shapes named by character class (issue 13) ---------------------------
+
+/// A passcode shape that names character classes rather than an alphabet:
+/// "4 repeated digits", "6 characters with a symbol and an upper-case letter".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassShape {
+    /// One digit, repeated.
+    RepeatedDigits { length: usize },
+    /// Lower-case letters and digits plus the named classes, with at least
+    /// one of each named class (and none of an unnamed upper case or symbol).
+    Characters { length: usize, symbol: bool, upper: bool, lower: bool, digit: bool },
+}
+
+impl ClassShape {
+    /// Parse "4 repeated digits" or "N characters with a symbol[ and an
+    /// upper-case letter][ and a lower-case letter][ and a digit]".
+    pub fn parse(text: &str) -> Option<ClassShape> {
+        let (number, rest) = text.trim().split_once(' ')?;
+        let length: usize = number.parse().ok().filter(|n| (1..=32).contains(n))?;
+        if rest == "repeated digits" {
+            return Some(ClassShape::RepeatedDigits { length });
+        }
+        let classes = rest.strip_prefix("characters with ")?;
+        let (mut symbol, mut upper, mut lower, mut digit) = (false, false, false, false);
+        for class in classes.split(" and ") {
+            match class.trim() {
+                "a symbol" => symbol = true,
+                "an upper-case letter" => upper = true,
+                "a lower-case letter" => lower = true,
+                "a digit" => digit = true,
+                _ => return None,
+            }
+        }
+        let needed = [symbol, upper, lower, digit].iter().filter(|b| **b).count();
+        (needed <= length).then_some(ClassShape::Characters { length, symbol, upper, lower, digit })
+    }
+
+    /// A passcode of this shape drawn from `rng`, without runs of three.
+    pub fn generate(self, rng: &mut Rng) -> String {
+        match self {
+            ClassShape::RepeatedDigits { length } => {
+                let digit = char::from(b'0' + (rng.next_u64() % 10) as u8);
+                std::iter::repeat_n(digit, length).collect()
+            }
+            ClassShape::Characters { length, symbol, upper, lower, digit } => {
+                // Lower-case letters and digits, and only the classes named.
+                let mut chars = b"abcdefghjkmnpqrstuvwxyz23456789".to_vec();
+                if upper {
+                    chars.extend_from_slice(b"ABCDEFGHJKLMNPQRSTUVWXYZ");
+                }
+                if symbol {
+                    chars.extend_from_slice(b"!#$%&*+?@");
+                }
+                rng.string(&chars, length, |s| {
+                    no_sequences(s)
+                        && (!symbol || s.bytes().any(|b| !b.is_ascii_alphanumeric()))
+                        && (!upper || s.bytes().any(|b| b.is_ascii_uppercase()))
+                        && (!lower || s.bytes().any(|b| b.is_ascii_lowercase()))
+                        && (!digit || s.bytes().any(|b| b.is_ascii_digit()))
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod class_shape_tests {
+    use super::*;
+
+    #[test]
+    fn class_shapes_parse_and_generate() {
+        let mut rng = Rng::new(3);
+        let p = ClassShape::parse("4 repeated digits").unwrap().generate(&mut rng);
+        assert_eq!(p.len(), 4);
+        assert!(p.bytes().all(|b| b == p.as_bytes()[0] && b.is_ascii_digit()), "{p}");
+        for _ in 0..50 {
+            let p =
+                ClassShape::parse("6 characters with a symbol and an upper-case letter").unwrap().generate(&mut rng);
+            assert_eq!(p.len(), 6);
+            assert!(p.bytes().any(|b| !b.is_ascii_alphanumeric()) && p.bytes().any(|b| b.is_ascii_uppercase()), "{p}");
+            let q = ClassShape::parse("6 characters with a symbol").unwrap().generate(&mut rng);
+            assert!(q.bytes().all(|b| !b.is_ascii_uppercase()), "{q}");
+        }
+        assert!(ClassShape::parse("6 characters with an emoji").is_none());
+        assert!(ClassShape::parse("1 characters with a symbol and a digit").is_none());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ pub struct Listing<'a> {
     pub ownership_modes: Vec<&'static str>,
     pub pin_auto_confirm: bool,
     pub pin_length_refresh: &'static str,
-    pub quirks: Vec<&'static str>,
+    pub quirks: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negative_control_of: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -37,7 +37,7 @@ impl<'a> From<&'a DeviceProfile> for Listing<'a> {
             ownership_modes: p.ownership_modes.iter().map(|o| o.as_str()).collect(),
             pin_auto_confirm: p.keyguard.pin_auto_confirm,
             pin_length_refresh: p.keyguard.pin_length_refresh.as_str(),
-            quirks: p.quirk_names(),
+            quirks: p.quirk_labels(),
             negative_control_of: p.conformance.negative_control_of.as_deref(),
             breaks: &p.conformance.breaks,
         }

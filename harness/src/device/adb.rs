@@ -31,6 +31,10 @@ use adb_client::server::{ADBServer, DeviceState as AdbState};
 use adb_client::server_device::ADBServerDevice;
 use adb_client::tcp::ADBTcpDevice;
 use adb_client::{ADBDeviceExt, RebootType};
+use android_sim::platform::{
+    self,
+    shell::{self, keycode, ShellFact},
+};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use futures::future::{BoxFuture, FutureExt};
 use serde::Serialize;
@@ -284,9 +288,9 @@ impl AdbDevice {
         let awaiting_boot_password = l.get(2).is_some_and(|s| s.trim() == "trigger_restart_min_framework");
         let screen_on = out.text.lines().any(|s| s.trim() == "mWakefulness=Awake");
         let locked = keyguard_showing(&out.text) || awaiting_boot_password;
-        let direct_boot = if api >= 27 {
+        let direct_boot = if shell::has(api, ShellFact::CeAvailableProperty) {
             booted && !ce_available
-        } else if api >= 26 {
+        } else if shell::has(api, ShellFact::AmGetStartedUserState) {
             self.sh("reading the user state", "am get-started-user-state 0".into())
                 .await?
                 .text
@@ -347,7 +351,7 @@ impl AdbDevice {
     /// Remove the credential the scenario left on the device, so the next
     /// scenario finds it as it was.
     pub async fn clear_credential(&self, current: &Passcode) -> DeviceResult<()> {
-        if self.facts.api_level < 26 {
+        if !shell::has(self.facts.api_level, ShellFact::Locksettings) {
             return Ok(());
         }
         let out = self.sh("clearing the lock", format!("locksettings clear --old {}", quote(current.expose()))).await?;
@@ -450,18 +454,22 @@ impl DeviceUnderTest for AdbDevice {
             }
             let api = self.facts.api_level;
             // Sleep and wake: the PIN field starts empty. Then the bouncer.
-            let bouncer = if api >= 23 { "wm dismiss-keyguard" } else { "input keyevent 82" };
+            let bouncer = if shell::has(api, ShellFact::WmDismissKeyguard) {
+                "wm dismiss-keyguard".to_owned()
+            } else {
+                format!("input keyevent {}", keycode::MENU)
+            };
             let wake = if before.awaiting_boot_password {
                 String::new()
             } else {
-                format!("input keyevent 223; input keyevent 224; {bouncer}; ")
+                format!("input keyevent {}; input keyevent {}; {bouncer}; ", keycode::SLEEP, keycode::WAKEUP)
             };
             let text = passcode.expose().replace(' ', "%s");
             self.sh("typing the passcode", format!("{wake}input text {}", quote(&text))).await?;
             if !self.observe().await?.locked {
                 return Ok(Entry::Unlocked);
             }
-            self.key(66).await?;
+            self.key(keycode::ENTER).await?;
             if !self.observe().await?.locked {
                 return Ok(Entry::Unlocked);
             }
@@ -473,10 +481,17 @@ impl DeviceUnderTest for AdbDevice {
             // Only the passcode in force can have been "cut short": a wrong
             // one is rejected whatever the lock screen's length.
             Ok(match boot_length {
-                Some(at) if is_current && api >= 34 && passcode.is_numeric() && at < typed => {
+                Some(at)
+                    if is_current && platform::has_pin_auto_confirm(api) && passcode.is_numeric() && at < typed =>
+                {
                     Entry::CutShort { at, failed_attempts: 0, lockout: None }
                 }
-                Some(expected) if is_current && api >= 34 && passcode.is_numeric() && expected > typed => {
+                Some(expected)
+                    if is_current
+                        && platform::has_pin_auto_confirm(api)
+                        && passcode.is_numeric()
+                        && expected > typed =>
+                {
                     Entry::AwaitingMoreDigits { typed, expected }
                 }
                 _ => Entry::Rejected { failed_attempts: 0, lockout: None },
@@ -486,7 +501,7 @@ impl DeviceUnderTest for AdbDevice {
     }
 
     fn press_power(&self) -> BoxFuture<'_, DeviceResult<()>> {
-        self.key(26).boxed()
+        self.key(keycode::POWER).boxed()
     }
 
     fn reboot(&self) -> BoxFuture<'_, DeviceResult<()>> {
@@ -519,7 +534,7 @@ impl DeviceUnderTest for AdbDevice {
         new: &'a Passcode,
     ) -> BoxFuture<'a, DeviceResult<()>> {
         async move {
-            if self.facts.api_level < 26 {
+            if !shell::has(self.facts.api_level, ShellFact::Locksettings) {
                 return Err(DeviceError::Unsupported(
                     "changing the passcode over adb before Android 8.0 (no locksettings)",
                 ));

@@ -7,7 +7,10 @@ pub mod adb;
 pub mod simulated;
 pub mod standalone;
 
-use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
+use android_sim::{
+    Complexity, Constraint, CredentialHolder, DeviceEvent, Entry, LockScope, Ownership, Passcode, PasswordMetrics,
+    PasswordQuality, Refusal, RunState, TokenState,
+};
 use futures::future::BoxFuture;
 
 /// Facts about the device that do not change during a scenario.
@@ -80,4 +83,39 @@ pub trait GodMode: Send + Sync {
     /// Another, plain device-admin app on the device tries the legacy reset.
     /// The inner error is the platform's refusal, in words.
     fn other_admin_reset<'a>(&'a self, new: &'a Passcode) -> BoxFuture<'a, DeviceResult<Result<(), String>>>;
+    /// What `DevicePolicyManager`, `LockSettingsService` and `am` would
+    /// answer about `holder` right now.
+    fn probe(&self, holder: CredentialHolder) -> BoxFuture<'_, DeviceResult<Probe>>;
+    /// The MDM's agent sets its reset token again `times` times, the user
+    /// unlocking with `passcode` after each (what an agent that renews its
+    /// token on every sync does, docs/platform.md §2.4).
+    fn renew_reset_token<'a>(&'a self, times: u32, passcode: &'a Passcode) -> BoxFuture<'a, DeviceResult<()>>;
+    /// The agent calls lockNow(FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY).
+    fn lock_evicting_key(&self) -> BoxFuture<'_, DeviceResult<Result<LockScope, Refusal>>>;
+    /// The agent sets `holder`'s password quality, then each minimum, through
+    /// the `DevicePolicyManager` setters; stops at the first refusal.
+    fn require<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        quality: PasswordQuality,
+        minima: &'a [(Constraint, u8)],
+    ) -> BoxFuture<'a, DeviceResult<Result<(), Refusal>>>;
+    /// The person removes the passcode of `holder` in Settings.
+    fn remove_passcode_in_settings<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        current: &'a Passcode,
+    ) -> BoxFuture<'a, DeviceResult<Result<(), Refusal>>>;
+}
+
+/// A simulated device's answers about one credential holder.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub sufficient: Result<bool, Refusal>,
+    pub complexity: Result<Complexity, Refusal>,
+    pub token: TokenState,
+    pub run_state: Option<RunState>,
+    pub failed_attempts: u16,
+    pub metrics: Option<PasswordMetrics>,
+    pub events: Vec<DeviceEvent>,
 }

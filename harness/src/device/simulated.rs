@@ -6,9 +6,12 @@
 //! Both get their `DeviceUnderTest` and god-mode from the one implementation
 //! here, over [`SimulatedHost`].
 
-use super::{DeviceError, DeviceFacts, DeviceResult, DeviceState, DeviceUnderTest, GodMode};
+use super::{DeviceError, DeviceFacts, DeviceResult, DeviceState, DeviceUnderTest, GodMode, Probe};
 use amapi_mock::Mock;
-use android_sim::{Admin, BootState, CredentialHolder, Device, Entry, Passcode, ResetFlags, SimTime};
+use android_sim::{
+    Admin, BootState, Constraint, CredentialHolder, Device, Entry, LockFlags, LockScope, Passcode, PasswordQuality,
+    Refusal, ResetFlags, SimTime,
+};
 use futures::future::{ready, BoxFuture, FutureExt};
 
 /// Where a simulated device lives, and how to act on it there.
@@ -110,5 +113,56 @@ impl<H: SimulatedHost> GodMode for H {
         now(self.act(|d, _| {
             d.reset_password(Admin::OtherAdmin, Some(new), ResetFlags::default()).map_err(|r| r.to_string())
         }))
+    }
+
+    fn probe(&self, holder: CredentialHolder) -> BoxFuture<'_, DeviceResult<Probe>> {
+        now(self.act(|d, _| Probe {
+            sufficient: d.is_active_password_sufficient(holder),
+            complexity: d.password_complexity(holder),
+            token: d.token_state(holder),
+            run_state: d.run_state(holder),
+            failed_attempts: d.failed_attempts(holder),
+            metrics: d.credential_metrics(holder),
+            events: d.events().to_vec(),
+        }))
+    }
+
+    fn renew_reset_token<'a>(&'a self, times: u32, passcode: &'a Passcode) -> BoxFuture<'a, DeviceResult<()>> {
+        now(self.act(|d, t| {
+            for _ in 0..times {
+                android_sim::Agent::on(d).provision();
+                if !d.is_locked(CredentialHolder::DeviceUser) {
+                    d.press_power();
+                }
+                d.enter_passcode(CredentialHolder::DeviceUser, passcode, t);
+            }
+        }))
+    }
+
+    fn lock_evicting_key(&self) -> BoxFuture<'_, DeviceResult<Result<LockScope, Refusal>>> {
+        now(self.act(|d, _| d.lock_now_with(Admin::Agent, LockFlags { evict_credential_key: true })))
+    }
+
+    fn require<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        quality: PasswordQuality,
+        minima: &'a [(Constraint, u8)],
+    ) -> BoxFuture<'a, DeviceResult<Result<(), Refusal>>> {
+        now(self.act(|d, _| {
+            d.set_password_quality(Admin::Agent, holder, quality)?;
+            for (constraint, value) in minima {
+                d.set_password_minimum(Admin::Agent, holder, *constraint, *value)?;
+            }
+            Ok(())
+        }))
+    }
+
+    fn remove_passcode_in_settings<'a>(
+        &'a self,
+        holder: CredentialHolder,
+        current: &'a Passcode,
+    ) -> BoxFuture<'a, DeviceResult<Result<(), Refusal>>> {
+        now(self.act(|d, t| d.set_passcode_in_settings(holder, Some(current), None, t)))
     }
 }

@@ -3,10 +3,11 @@
 //! virtual clock. These need the embedded stack.
 
 use super::StepDoc;
-use crate::passcodes::Shape;
-use crate::world::{LockstepWorld, StepResult};
+use crate::passcodes::{ClassShape, Shape};
+use crate::world::{Failure, LockstepWorld, StepResult};
 use amapi_mock::faults::{ErrorFault, FaultRule, NotificationAction, NotificationFault};
 use amapi_mock::FaultPlan;
+use android_sim::Passcode;
 use cucumber::{given, then, when};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -16,6 +17,11 @@ pub const VOCABULARY: &[StepDoc] = &[
         keyword: "When",
         pattern: "an AMAPI client resets the passcode of \"<alias>\" to a new passcode of <shape> [with flags <FLAG>[, <FLAG>]]",
         example: "When an AMAPI client resets the passcode of \"phone\" to a new passcode of 8 digits with flags LOCK_NOW",
+    },
+    StepDoc {
+        keyword: "When",
+        pattern: "an AMAPI client clears the passcode of \"<alias>\"",
+        example: "When an AMAPI client clears the passcode of \"phone\"",
     },
     StepDoc {
         keyword: "Then",
@@ -39,9 +45,7 @@ pub fn anchor() {}
 
 #[when(regex = r#"^an AMAPI client resets the passcode of "(\w+)" to a new passcode of (.+?)(?: with flags (.+))?$"#)]
 async fn direct_reset(w: &mut LockstepWorld, alias: String, shape: String, flags: String) -> StepResult {
-    let shape =
-        Shape::parse(&shape).ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 digits`")))?;
-    let new = w.make_passcode(shape);
+    let new = draw(w, &shape)?;
     let flags: Vec<&str> = flags.split([',', ' ']).map(str::trim).filter(|f| !f.is_empty() && *f != "and").collect();
     let body = json!({ "type": "RESET_PASSWORD", "newPassword": new.expose(), "resetPasswordFlags": flags });
     let name = w.handset(&alias)?.amapi_name.clone();
@@ -51,6 +55,37 @@ async fn direct_reset(w: &mut LockstepWorld, alias: String, shape: String, flags
     if succeeded {
         h.old_passcode = h.device_passcode.clone();
         h.new_passcode = Some(new);
+    }
+    w.amapi_result = Some(op);
+    Ok(())
+}
+
+/// A passcode of a described shape ("8 digits", "4 repeated digits", "6
+/// characters with a symbol and an upper-case letter") from the seeded generator.
+fn draw(w: &mut LockstepWorld, text: &str) -> Result<Passcode, Failure> {
+    if let Some(shape) = Shape::parse(text) {
+        return Ok(w.make_passcode(shape));
+    }
+    let shape = ClassShape::parse(text)
+        .ok_or_else(|| w.fail(format!("`{text}` is not a passcode shape such as `8 digits` or `4 repeated digits`")))?;
+    let rng = w.rng.get_or_insert_with(|| crate::passcodes::Rng::new(1));
+    let p = shape.generate(rng);
+    w.secrets.register(&p);
+    Ok(Passcode::new(p))
+}
+
+#[when(regex = r#"^an AMAPI client clears the passcode of "(\w+)"$"#)]
+async fn direct_clear(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let body = json!({ "type": "RESET_PASSWORD", "newPassword": "" });
+    let name = w.handset(&alias)?.amapi_name.clone();
+    let op = w.stack()?.issue_command(&name, body).await.map_err(|e| w.fail(e))?;
+    let succeeded = op.get("error").is_none() && op.pointer("/metadata/errorCode").is_none();
+    let h = w.handset_mut(&alias)?;
+    if succeeded {
+        h.old_passcode = h.device_passcode.clone();
+        if !h.ownership.has_work_profile() {
+            h.device_passcode = None;
+        }
     }
     w.amapi_result = Some(op);
     Ok(())

@@ -133,6 +133,9 @@ pub fn explain(entry: &Entry, length: usize) -> String {
         Entry::AwaitingMoreDigits { typed, expected } => format!(
             "after {typed} digits the lock screen still waited for {expected} and shows no OK key, so the passcode could not be entered"
         ),
+        Entry::Truncated { at, .. } => {
+            format!("the PIN pad took only {at} digits, so the {length}-character passcode could not be entered")
+        }
         Entry::CannotType => "the PIN pad has no keys for some of its characters".into(),
         Entry::LockedOut { remaining } => format!("the lock screen is locked out for another {} s", remaining.as_secs()),
         Entry::NotLocked => "nothing was locked".into(),

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod amapi;
+pub mod device_answers;
 pub mod firmware;
 pub mod handset;
 pub mod outcomes;
@@ -28,6 +29,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("device-side firmware checks (@device)", firmware::VOCABULARY),
         ("outcomes", outcomes::VOCABULARY),
         ("the Android Management API directly (god-mode)", amapi::VOCABULARY),
+        ("what the device answers (god-mode)", device_answers::VOCABULARY),
     ]
 }
 
@@ -35,7 +37,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 7] = [
+    let anchors: [fn(); 8] = [
         setup::anchor,
         admin::anchor,
         portal::anchor,
@@ -43,6 +45,7 @@ pub fn link() {
         outcomes::anchor,
         amapi::anchor,
         firmware::anchor,
+        device_answers::anchor,
     ];
     for a in anchors {
         std::hint::black_box(a);

@@ -3,7 +3,7 @@
 
 use super::StepDoc;
 use crate::passcodes::Shape;
-use crate::world::{LockstepWorld, Person, Role, StepResult};
+use crate::world::{Failure, LockstepWorld, Person, Role, StepResult};
 use android_sim::Ownership;
 use cucumber::given;
 
@@ -20,8 +20,13 @@ pub const VOCABULARY: &[StepDoc] = &[
     },
     StepDoc {
         keyword: "Given",
-        pattern: "the work profile passcode policy requires <numeric|numeric-complex|alphabetic|alphanumeric|complex> passcodes of at least <n> characters",
+        pattern: "the work profile | device passcode policy requires <something|numeric|numeric-complex|alphabetic|alphanumeric|complex|complexity-low|complexity-medium|complexity-high> passcodes [of at least <n> characters]",
         example: "Given the work profile passcode policy requires alphanumeric passcodes of at least 8 characters",
+    },
+    StepDoc {
+        keyword: "Given",
+        pattern: "the passcode policy also requires at least <n> upper-case letters | lower-case letters | letters | digits | symbols | non-letters",
+        example: "Given the passcode policy also requires at least 1 symbol",
     },
 ];
 
@@ -37,13 +42,32 @@ async fn person(w: &mut LockstepWorld, name: String, role: String) -> StepResult
 }
 
 #[given(
-    regex = r"^the work profile passcode policy requires (numeric|numeric-complex|alphabetic|alphanumeric|complex) passcodes of at least (\d+) characters$"
+    regex = r"^the (work profile|device) passcode policy requires (something|numeric|numeric-complex|alphabetic|alphanumeric|complex|complexity-low|complexity-medium|complexity-high) passcodes(?: of at least (\d+) characters)?$"
 )]
-async fn policy(w: &mut LockstepWorld, quality: String, minimum: u8) -> StepResult {
+async fn policy(w: &mut LockstepWorld, scope: String, quality: String, minimum: String) -> StepResult {
     // The driver protocol's policy: android-sim's PasswordPolicy fields,
     // with AMAPI's quality and scope names.
     let quality = quality.replace('-', "_").to_uppercase();
-    w.policy = Some(serde_json::json!({ "quality": quality, "minimum_length": minimum, "scope": "SCOPE_PROFILE" }));
+    let scope = if scope == "device" { "SCOPE_DEVICE" } else { "SCOPE_PROFILE" };
+    let minimum: u8 = minimum.parse().unwrap_or(0);
+    w.policy = Some(serde_json::json!({ "quality": quality, "minimum_length": minimum, "scope": scope }));
+    Ok(())
+}
+
+#[given(
+    regex = r"^the passcode policy also requires at least (\d+) (upper-case letters?|lower-case letters?|letters?|digits?|symbols?|non-letters?)$"
+)]
+async fn policy_minimum(w: &mut LockstepWorld, n: u8, class: String) -> StepResult {
+    let field = match class.trim_end_matches('s') {
+        "upper-case letter" => "minimum_upper_case",
+        "lower-case letter" => "minimum_lower_case",
+        "letter" => "minimum_letters",
+        "digit" => "minimum_numeric",
+        "symbol" => "minimum_symbols",
+        _ => "minimum_non_letter",
+    };
+    let policy = w.policy.as_mut().ok_or_else(|| Failure("name the passcode policy first".into()))?;
+    policy[field] = serde_json::json!(n);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The Android commands the simulated shell answers, each as the device's
-//! API level would (android.md §7): `getprop`, `locksettings`, `dumpsys`
+//! API level would (docs/platform.md §7): `getprop`, `locksettings`, `dumpsys`
 //! (`window`, `power`, `device_policy`), `input`, `wm`, `am`, plus `echo`,
 //! `true`, `false` and `cat` of the boot id. A command the API level does not
 //! have answers `/system/bin/sh: NAME: not found` with status 127.
@@ -8,6 +8,7 @@
 
 use crate::shell::{Output, NOT_FOUND};
 use crate::SimulatedAdbd;
+use android_sim::platform::shell::{self, ShellFact};
 use android_sim::{
     BootState, CredentialHolder, CredentialKind, Device, Encryption, Entry, Ownership, Passcode, SimTime, TokenState,
     Verification,
@@ -21,20 +22,8 @@ pub const AGENT_RECEIVER: &str = "com.google.android.apps.work.clouddpc.receiver
 /// Android hands out.
 pub const WORK_PROFILE_USER: u32 = 10;
 
-/// Key codes `input keyevent` understands (android.md §7 and KeyEvent).
-pub mod keycode {
-    pub const HOME: u32 = 3;
-    pub const BACK: u32 = 4;
-    pub const DIGIT_0: u32 = 7;
-    pub const DIGIT_9: u32 = 16;
-    pub const POWER: u32 = 26;
-    pub const ENTER: u32 = 66;
-    pub const DEL: u32 = 67;
-    pub const MENU: u32 = 82;
-    pub const NUMPAD_ENTER: u32 = 160;
-    pub const SLEEP: u32 = 223;
-    pub const WAKEUP: u32 = 224;
-}
+/// Key codes `input keyevent` understands: android-sim's platform facts.
+pub use android_sim::platform::shell::keycode;
 
 pub fn execute(session: &SimulatedAdbd, argv: &[String]) -> Output {
     let Some(name) = argv.first() else { return Output::ok() };
@@ -48,7 +37,7 @@ pub fn execute(session: &SimulatedAdbd, argv: &[String]) -> Output {
         "false" => Output::ok().code(1),
         "cat" => cat(session, args),
         "getprop" => getprop(session, args),
-        "locksettings" if api >= 26 => locksettings(session, args),
+        "locksettings" if shell::has(api, ShellFact::Locksettings) => locksettings(session, args),
         "dumpsys" => dumpsys(session, args),
         "input" => input(session, args),
         "wm" => wm(session, args),
@@ -118,7 +107,7 @@ pub fn properties(session: &SimulatedAdbd) -> Vec<(String, String)> {
             ),
             ("ro.kernel.boot_id", boot_id.clone()),
         ];
-        if api >= 23 {
+        if shell::has(api, ShellFact::SecurityPatchProperty) {
             v.push(("ro.build.version.security_patch", p.security_patch.clone()));
         }
         // sys.boot_completed is set when the framework finishes booting: on
@@ -132,7 +121,8 @@ pub fn properties(session: &SimulatedAdbd) -> Vec<(String, String)> {
             v.push(("vold.decrypt", phase.into()));
         }
         // Only from API 27, only for user 0, only once its CE storage is unlocked (§3).
-        if api >= 27 && running && !d.in_direct_boot(CredentialHolder::DeviceUser) {
+        if shell::has(api, ShellFact::CeAvailableProperty) && running && !d.in_direct_boot(CredentialHolder::DeviceUser)
+        {
             v.push(("sys.user.0.ce_available", "true".into()));
         }
         v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Vec<_>>()
@@ -189,7 +179,7 @@ fn locksettings(session: &SimulatedAdbd, args: &[String]) -> Output {
     let Some(command) = rest.first().map(|s| s.as_str()) else {
         return Output::ok().out(locksettings_help(api));
     };
-    if command == "help" && api >= 29 {
+    if command == "help" && shell::has(api, ShellFact::LocksettingsHelp) {
         return Output::ok().out(locksettings_help(api));
     }
     let holder = match user {
@@ -210,8 +200,7 @@ fn locksettings(session: &SimulatedAdbd, args: &[String]) -> Output {
         let check = session.with(|d, now| d.verify_credential(holder, &Passcode::new(old.clone()), now));
         match check {
             Ok(Verification::Verified) => {}
-            // Our choice: [SDK34] prints this; earlier levels are taken to accept it silently.
-            Ok(Verification::NoCredential) if api >= 34 => {
+            Ok(Verification::NoCredential) if shell::has(api, ShellFact::LocksettingsNoPasswordMessage) => {
                 return Output::ok().out("Old password provided but user has no password\n").code(255);
             }
             Ok(Verification::NoCredential) => {}
@@ -260,13 +249,17 @@ fn locksettings(session: &SimulatedAdbd, args: &[String]) -> Output {
             }
             Err(e) => Output::ok().err(format!("Error while executing command: {command}\n{e}\n")).code(255),
         },
-        "verify" if api >= 28 => Output::ok().out("Lock credential verified successfully\n"),
+        "verify" if shell::has(api, ShellFact::LocksettingsVerify) => {
+            Output::ok().out("Lock credential verified successfully\n")
+        }
         "set-disabled" => {
             let disabled = rest.get(1).is_some_and(|v| v.as_str() == "true");
             session.set_lock_screen_disabled(disabled);
             Output::ok().out(format!("Lock screen disabled set to {disabled}\n"))
         }
-        "get-disabled" if api >= 28 => Output::ok().out(format!("{}\n", session.lock_screen_disabled())),
+        "get-disabled" if shell::has(api, ShellFact::LocksettingsVerify) => {
+            Output::ok().out(format!("{}\n", session.lock_screen_disabled()))
+        }
         // Our choice: patterns are not simulated.
         "set-pattern" => Output::ok().err("Error while executing command: set-pattern\n").code(255),
         // As LockSettingsShellCommand: an unknown subcommand is reported after
@@ -304,7 +297,7 @@ fn dumpsys(session: &SimulatedAdbd, args: &[String]) -> Output {
 }
 
 /// The keyguard as `dumpsys window` (and `dumpsys window policy`) shows it
-/// per API level (android.md §7): `mShowingLockscreen=` on 21–27,
+/// per API level (docs/platform.md §7): `mShowingLockscreen=` on 21–27,
 /// `mDreamingLockscreen=` from 28, `isKeyguardShowing=` from 31, and the
 /// KeyguardServiceDelegate block (`showing=`, `secure=`, `inputRestricted=`)
 /// from 24. Our choice: the surrounding lines and their indentation.
@@ -321,15 +314,15 @@ fn dumpsys_window(session: &SimulatedAdbd) -> String {
         .unwrap_or((0, false, false, false));
     let mut s = String::from("WINDOW MANAGER POLICY STATE (dumpsys window policy)\n");
     s.push_str("    mSafeMode=false mSystemReady=true mSystemBooted=true\n");
-    if api <= 27 {
+    if shell::window_policy_prints_showing_lockscreen(api) {
         s.push_str(&format!("    mShowingLockscreen={showing} mDreamingLockscreen=false\n"));
     } else {
         s.push_str("    mDreamingLockscreen=false\n");
     }
-    if api >= 31 {
+    if shell::has(api, ShellFact::KeyguardShowingInDump) {
         s.push_str(&format!("    isKeyguardShowing={showing}\n"));
     }
-    if api >= 24 {
+    if shell::window_policy_prints_keyguard_delegate(api) {
         let screen = if screen_on { "SCREEN_STATE_ON" } else { "SCREEN_STATE_OFF" };
         s.push_str(&format!(
             "    KeyguardServiceDelegate\n      showing={showing}\n      inputRestricted={showing}\n      secure={secure}\n      screenState={screen}\n"
@@ -349,7 +342,7 @@ fn dumpsys_power(session: &SimulatedAdbd) -> String {
 }
 
 /// `dumpsys device_policy`, after OwnersData/DevicePolicyData.dump
-/// (android.md §7): a "Device Owner:" block, "Profile Owner (User N):"
+/// (docs/platform.md §7): a "Device Owner:" block, "Profile Owner (User N):"
 /// blocks, "Enabled Device Admins", and from API 33 `mPasswordOwner=` and
 /// `mPasswordTokenHandle=`. Our choice: the agent is Android Device Policy
 /// and the other lines are left out.
@@ -367,7 +360,7 @@ fn dumpsys_device_policy(session: &SimulatedAdbd) -> String {
     let mut s = String::from("Current Device Policy Manager state:\n");
     let owner_block = |s: &mut String, org_owned: bool| {
         s.push_str(&format!("    admin={component}\n    name=Android Device Policy\n    package={AGENT_PACKAGE}\n"));
-        if api >= 30 {
+        if shell::has(api, ShellFact::OrganizationOwnedInDump) {
             s.push_str(&format!("    isOrganizationOwnedDevice={org_owned}\n"));
         }
     };
@@ -390,7 +383,7 @@ fn dumpsys_device_policy(session: &SimulatedAdbd) -> String {
     s.push_str(&format!(
         "    {AGENT_PACKAGE}/{AGENT_RECEIVER}:\n      policies:\n        force-lock\n        reset-password\n"
     ));
-    if api >= 33 {
+    if shell::has(api, ShellFact::PasswordTokenHandleInDump) {
         s.push_str("    mPasswordOwner=-1\n");
         let handle = if token == TokenState::None { "0".to_owned() } else { "5b0e53d1f0c2a1e7".to_owned() };
         s.push_str(&format!("    mPasswordTokenHandle={handle}\n"));
@@ -438,7 +431,7 @@ fn log_entry(entry: Option<Entry>) {
     if let Some(entry) = entry {
         let what = match entry {
             Entry::Unlocked => "unlocked",
-            Entry::Rejected { .. } | Entry::CutShort { .. } => "rejected",
+            Entry::Rejected { .. } | Entry::CutShort { .. } | Entry::Truncated { .. } => "rejected",
             Entry::LockedOut { .. } => "locked out",
             _ => "not taken",
         };
@@ -475,7 +468,7 @@ fn keycode_of(key: &str) -> Option<u32> {
 fn wm(session: &SimulatedAdbd, args: &[String]) -> Output {
     let api = session.api_level();
     match args.first().map(String::as_str) {
-        Some("dismiss-keyguard") if api >= 23 => {
+        Some("dismiss-keyguard") if shell::has(api, ShellFact::WmDismissKeyguard) => {
             // Dismisses a keyguard without a credential; with one it brings
             // up the bouncer (our model types straight into it anyway).
             let _ = session.with(|d, _| d.dismiss_keyguard());
@@ -490,8 +483,8 @@ fn wm(session: &SimulatedAdbd, args: &[String]) -> Output {
 fn am(session: &SimulatedAdbd, args: &[String]) -> Output {
     let api = session.api_level();
     match args.first().map(String::as_str) {
-        Some("get-current-user") if api >= 24 => Output::ok().out("0\n"),
-        Some("get-started-user-state") if api >= 26 => {
+        Some("get-current-user") if shell::has(api, ShellFact::AmGetCurrentUser) => Output::ok().out("0\n"),
+        Some("get-started-user-state") if shell::has(api, ShellFact::AmGetStartedUserState) => {
             let user: Option<u32> = args.get(1).and_then(|u| u.parse().ok());
             let state = session.with(|d, _| {
                 let holder = match user {

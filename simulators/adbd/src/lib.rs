@@ -98,7 +98,12 @@ impl SimulatedAdbd {
         let (name, model, api) = self
             .with(|d, _| (d.profile().name.clone(), d.profile().model.clone(), d.api_level()))
             .unwrap_or_else(|_| ("unknown".into(), "unknown".into(), 0));
-        let features = if api >= 24 { "shell_v2,cmd" } else { "" };
+        let features =
+            if android_sim::platform::shell::has(api, android_sim::platform::shell::ShellFact::AmGetCurrentUser) {
+                "shell_v2,cmd"
+            } else {
+                ""
+            };
         format!(
             "device::ro.product.name={name};ro.product.model={};ro.product.device={name};features={features}",
             model.replace([' ', ';', ':'], "_")

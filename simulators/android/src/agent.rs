@@ -4,7 +4,7 @@
 //! success, AMAPI's `CommandErrorCode`, or "not yet" when the device cannot
 //! run anything now.
 //!
-//! The AMAPI-documented rules live here (amapi.md §3, §5.1); the platform's
+//! The AMAPI-documented rules live here (docs/platform.md §8); the platform's
 //! live in [`crate::platform`]. How a platform refusal maps to an AMAPI error
 //! code is not documented anywhere: [`Refusal::error_code`] is our choice.
 
@@ -94,8 +94,9 @@ impl<'d> Agent<'d> {
     /// if that user already has a passcode.
     pub fn provision(&mut self) {
         if let Some(holder) = managed_holder(self.device.ownership().management_mode()) {
+            let token = self.device.agent_token_value();
             // Refused below API 26: those devices use the legacy reset.
-            let _ = self.device.set_reset_password_token(Admin::Agent, holder);
+            let _ = self.device.set_reset_password_token(Admin::Agent, holder, &token);
         }
     }
 
@@ -133,7 +134,8 @@ impl<'d> Agent<'d> {
         let role = self.device.ownership().management_mode();
         let result = match managed_holder(role) {
             Some(holder) if platform::has_token_api(api) => {
-                self.device.reset_password_with_token(Admin::Agent, holder, new, flags)
+                let token = self.device.agent_token().map(<[u8]>::to_vec).unwrap_or_default();
+                self.device.reset_password_with_token(Admin::Agent, holder, new, &token, flags)
             }
             // Before 8.0, and always for a legacy device admin.
             _ => self.device.reset_password(Admin::Agent, new, flags),
@@ -161,17 +163,9 @@ fn managed_holder(role: ManagementMode) -> Option<CredentialHolder> {
 }
 
 /// The floors a RESET_PASSWORD `newPassword` must clear before the platform
-/// sees it: the platform minimum of 4 (PLAT-5) and AMAPI's rule that a
-/// numeric password on Android 14 has at least 6 digits (amapi.md §5.1).
-///
-/// Our choice: AMAPI names Android 14 only; we apply the 6-digit rule to 14
-/// and later, since the auto-confirm minimum it likely comes from is in 15 too.
+/// sees it ([`platform::amapi_new_password_floor`]).
 pub fn new_password_floor(api: u8, candidate: &Passcode) -> Vec<Requirement> {
-    let mut floor = vec![platform::passcode_floor()];
-    if candidate.is_numeric() && api >= 34 {
-        floor.push(Requirement::MinimumLength(6));
-    }
-    floor
+    platform::amapi_new_password_floor(api, candidate)
 }
 
 /// AMAPI: REBOOT is "only supported on fully managed devices running Android
@@ -198,17 +192,26 @@ impl Refusal {
     pub fn error_code(&self) -> CommandErrorCode {
         use CommandErrorCode as C;
         match self {
+            Refusal::ReturnedFalse(inner) => inner.error_code(),
             Refusal::NotAnOwner
             | Refusal::AdminCannotChangePassword
             | Refusal::CannotClearPassword
             | Refusal::DeviceAdminCannotReset
             | Refusal::ManagedProfileLegacyReset
-            | Refusal::EscrowDisabled => C::ManagementMode,
-            Refusal::LegacyResetDeprecated | Refusal::NoTokenApi => C::ApiLevel,
-            Refusal::TooShort { .. } | Refusal::PolicyNotMet(_) => C::InvalidValue,
-            Refusal::UserLocked | Refusal::FirmwareRefusedInDirectBoot => C::Unsupported,
+            | Refusal::EscrowDisabled
+            | Refusal::EvictNeedsProfileOwner => C::ManagementMode,
+            Refusal::LegacyResetDeprecated | Refusal::NoTokenApi | Refusal::NotOnThisApiLevel { .. } => C::ApiLevel,
+            Refusal::TooShort { .. } | Refusal::PolicyNotMet(_) | Refusal::ConstraintUnusedByQuality(_) => {
+                C::InvalidValue
+            }
+            Refusal::UserLocked
+            | Refusal::FirmwareRefusedInDirectBoot
+            | Refusal::UserHasManagedProfile
+            | Refusal::EvictNeedsFileBasedEncryption => C::Unsupported,
             Refusal::NoToken
             | Refusal::TokenNotActive
+            | Refusal::WrongToken
+            | Refusal::TokenTooShort
             | Refusal::PasswordOwnedByAnotherAdmin
             | Refusal::WrongCurrentPasscode
             | Refusal::NotRunning => C::Unknown,

@@ -18,6 +18,7 @@ pub mod agent;
 pub mod clock;
 pub mod device;
 pub mod keyguard;
+pub mod metrics;
 pub mod ownership;
 pub mod passcode;
 pub mod platform;
@@ -27,10 +28,11 @@ pub mod profile;
 pub use agent::{Agent, AgentCommand, CommandErrorCode, CommandOutcome, Waiting};
 pub use clock::SimTime;
 pub use device::{
-    Admin, BootState, CredentialHolder, Device, Entry, LockScope, Refusal, ResetFlags, TokenState,
-    UnsupportedOwnership, Verification,
+    Admin, BootState, CredentialHolder, Device, DeviceEvent, Entry, EventLog, LockFlags, LockScope, Refusal,
+    ResetFlags, RunState, TokenState, UnsupportedOwnership, Verification,
 };
+pub use metrics::{Complexity, PasswordMetrics};
 pub use ownership::{AmapiOwnership, ManagementMode, Ownership};
 pub use passcode::{CredentialKind, Passcode};
-pub use policy::{PasswordPolicy, PasswordQuality, PolicyScope, Requirement, RequirementCheck};
+pub use policy::{Constraint, PasswordPolicy, PasswordQuality, PolicyScope, Requirement, RequirementCheck};
 pub use profile::{DeviceProfile, Encryption, PinLengthRefresh, ProfileError};

@@ -1,6 +1,8 @@
 //! Passcodes as they travel (a secret that never prints) and credentials as a
 //! device keeps them (salted SHA-256, never the passcode itself).
 
+use crate::metrics::PasswordMetrics;
+use crate::policy::PasswordQuality;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -49,12 +51,13 @@ pub enum CredentialKind {
     Password,
 }
 
-/// A stored lock-screen credential: its kind, its length and a salted digest.
+/// A stored lock-screen credential: its kind, Android's password metrics,
+/// the quality recorded with it, and a salted digest, never the passcode.
 /// `Debug` shows the kind and length only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
-    kind: CredentialKind,
-    length: u8,
+    metrics: PasswordMetrics,
+    quality: PasswordQuality,
     digest: [u8; 32],
 }
 
@@ -62,15 +65,36 @@ impl Credential {
     /// Hash `passcode` under `salt`. The salt is per device and per user so the
     /// same passcode on two holders gives two digests.
     pub fn derive(passcode: &Passcode, kind: CredentialKind, salt: u64) -> Self {
-        Credential { kind, length: u8::try_from(passcode.len()).unwrap_or(u8::MAX), digest: digest(passcode, salt) }
+        let metrics = PasswordMetrics::of(passcode, kind);
+        Credential { quality: PasswordQuality::of_metrics(&metrics), metrics, digest: digest(passcode, salt) }
+    }
+
+    /// §1.2 (Android 5-10): "the currently active quality will be increased
+    /// to match" the required one when a reset passes the policy.
+    pub fn raised_to(mut self, required: PasswordQuality) -> Self {
+        if let (Some(have), Some(want)) = (self.quality.dpm_constant(), required.dpm_constant()) {
+            if want > have {
+                self.quality = required;
+            }
+        }
+        self
     }
 
     pub fn kind(&self) -> CredentialKind {
-        self.kind
+        self.metrics.kind
     }
 
     pub fn length(&self) -> u8 {
-        self.length
+        self.metrics.length
+    }
+
+    pub fn metrics(&self) -> &PasswordMetrics {
+        &self.metrics
+    }
+
+    /// The quality recorded with the credential (what Android 5-10 compare).
+    pub fn quality(&self) -> PasswordQuality {
+        self.quality
     }
 
     /// Whether `candidate` is this credential.
@@ -82,7 +106,10 @@ impl Credential {
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credential").field("kind", &self.kind).field("length", &self.length).finish_non_exhaustive()
+        f.debug_struct("Credential")
+            .field("kind", &self.metrics.kind)
+            .field("length", &self.metrics.length)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,13 +1,16 @@
 //! The Android platform rules, by API level: one function per rule, each
-//! naming the section of the platform notes (`android.md`, kept with the
-//! project's shared reference) and the requirement it implements.
+//! naming the section of the platform notes (docs/platform.md, in our
+//! words, with the AOSP sources each section read) and the requirement it
+//! implements.
 //!
 //! Nothing else in the crate compares API levels. Where the notes are silent
 //! the choice is ours and the doc comment says "Our choice".
 
+pub mod shell;
+
 use crate::ownership::{ManagementMode, Ownership};
 use crate::passcode::{CredentialKind, Passcode};
-use crate::policy::Requirement;
+use crate::policy::{Constraint, PasswordQuality, Requirement};
 use crate::profile::Encryption;
 use std::fmt;
 use std::time::Duration;
@@ -93,6 +96,26 @@ pub fn credential_kind_from_settings(passcode: &Passcode) -> CredentialKind {
     }
 }
 
+/// AMAPI (docs/platform.md §8): a numeric RESET_PASSWORD `newPassword` on
+/// Android 14 has at least this many digits.
+pub const AMAPI_NUMERIC_MINIMUM: u8 = 6;
+
+/// Our choice: AMAPI names Android 14 only; the 6-digit rule applies to 14
+/// and later, since the auto-confirm minimum it likely comes from is in 15 too.
+pub fn amapi_numeric_minimum_applies(api: u8) -> bool {
+    api >= 34
+}
+
+/// The floors a RESET_PASSWORD `newPassword` must clear before the platform
+/// sees it: the platform minimum of 4 (PLAT-5) and AMAPI's numeric minimum.
+pub fn amapi_new_password_floor(api: u8, candidate: &Passcode) -> Vec<Requirement> {
+    let mut floor = vec![passcode_floor()];
+    if candidate.is_numeric() && amapi_numeric_minimum_applies(api) {
+        floor.push(Requirement::MinimumLength(AMAPI_NUMERIC_MINIMUM));
+    }
+    floor
+}
+
 // ---------------------------------------------------------------------------
 // The keyguard (PLAT-6, §4)
 // ---------------------------------------------------------------------------
@@ -138,28 +161,53 @@ pub enum CredentialHolder {
     WorkProfile,
 }
 
-/// §1.1, PLAT-1: the legacy `resetPassword` for a caller targeting the latest
-/// SDK (the agent is a current app). `holder` is the caller's own user.
-pub fn legacy_reset(
-    api: u8,
-    role: ManagementMode,
-    holder: CredentialHolder,
-    has_password: bool,
-    user_unlocked: bool,
-    clearing: bool,
-) -> Result<(), Refusal> {
+/// One call of the legacy `resetPassword`, with what decides its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegacyResetCall {
+    pub api: u8,
+    pub role: ManagementMode,
+    /// The caller's `targetSdkVersion`.
+    pub target_sdk: u8,
+    /// The caller's own user.
+    pub holder: CredentialHolder,
+    pub has_password: bool,
+    pub user_unlocked: bool,
+    /// The caller's user (the device user) has a managed profile.
+    pub has_managed_profile: bool,
+    pub clearing: bool,
+}
+
+/// §1.1, PLAT-1: the legacy `resetPassword`. Callers targeting Android 6.0
+/// or older get `false` where newer ones get an exception
+/// ([`Refusal::ReturnedFalse`]); from Android 8.0 an owner targeting 8.0+
+/// is refused outright, from 11 everyone.
+///
+/// The order of the checks is the platform's: on 7.0-10 a device admin's
+/// empty password is refused before its "a password is already set".
+pub fn legacy_reset(c: LegacyResetCall) -> Result<(), Refusal> {
     use ManagementMode as M;
-    let on_profile = holder == CredentialHolder::WorkProfile;
-    match (api, role) {
-        (21..=23, _) if on_profile => Err(Refusal::ManagedProfileLegacyReset),
-        (21..=23, _) => Ok(()),
-        (30.., M::DeviceAdmin) => Err(Refusal::DeviceAdminCannotReset),
-        (26.., M::DeviceOwner | M::ProfileOwner) => Err(Refusal::LegacyResetDeprecated),
-        (_, M::DeviceAdmin) if has_password => Err(Refusal::AdminCannotChangePassword),
-        (_, M::DeviceAdmin) if clearing => Err(Refusal::CannotClearPassword),
-        (_, M::ProfileOwner) if clearing => Err(Refusal::CannotClearPassword),
-        // API 24-29: the locked-user check runs after the role checks.
-        _ if !user_unlocked => Err(Refusal::UserLocked),
+    let on_profile = c.holder == CredentialHolder::WorkProfile;
+    let owner = matches!(c.role, M::DeviceOwner | M::ProfileOwner);
+    let quiet_before = |first_loud: u8, r: Refusal| {
+        if c.target_sdk < first_loud {
+            Refusal::ReturnedFalse(Box::new(r))
+        } else {
+            r
+        }
+    };
+    match c.api {
+        21..=23 if on_profile => Err(Refusal::ManagedProfileLegacyReset),
+        21..=23 => Ok(()),
+        30.. if c.clearing && on_profile => Err(Refusal::CannotClearPassword),
+        30.. if owner => Err(quiet_before(26, Refusal::LegacyResetDeprecated)),
+        30.. => Err(quiet_before(24, Refusal::DeviceAdminCannotReset)),
+        26.. if owner && c.target_sdk >= 26 => Err(Refusal::LegacyResetDeprecated),
+        _ if c.clearing && on_profile => Err(Refusal::CannotClearPassword),
+        _ if c.role == M::DeviceAdmin && c.clearing => Err(quiet_before(24, Refusal::CannotClearPassword)),
+        _ if c.role == M::DeviceAdmin && c.has_password => Err(quiet_before(24, Refusal::AdminCannotChangePassword)),
+        // API 24-29: these two run after the role checks, for every caller.
+        _ if !on_profile && c.has_managed_profile => Err(quiet_before(24, Refusal::UserHasManagedProfile)),
+        _ if !c.user_unlocked => Err(quiet_before(24, Refusal::UserLocked)),
         _ => Ok(()),
     }
 }
@@ -273,6 +321,92 @@ pub fn lock_is_effective(has_credential: bool) -> bool {
     has_credential
 }
 
+// ---------------------------------------------------------------------------
+// Password policy and metrics (§1.2, §3, §5)
+// ---------------------------------------------------------------------------
+
+/// §5: from Android 11 ALPHANUMERIC asks for a letter and a digit
+/// (PasswordPolicy's minimum metrics); before, the quality LockPatternUtils
+/// computes needs only a digit and a non-digit.
+pub fn alphanumeric_needs_a_letter(api: u8) -> bool {
+    api >= 30
+}
+
+/// §1.2: from Android 11 a credential is held to a policy by its metrics
+/// (`PasswordMetrics.validatePasswordMetrics`); before, by the quality
+/// recorded with it, its length and, for COMPLEX, the per-class counts.
+pub fn sufficiency_by_metrics(api: u8) -> bool {
+    api >= 30
+}
+
+/// §3: `isActivePasswordSufficient` throws IllegalStateException while the
+/// user is locked from Android 8.1 (8.0 has no check).
+pub fn sufficiency_needs_unlocked_user(api: u8) -> bool {
+    api >= 27
+}
+
+/// §5: `getPasswordComplexity` exists from Android 10 and throws
+/// IllegalStateException while the user is locked.
+pub fn has_password_complexity(api: u8) -> bool {
+    api >= 29
+}
+
+/// §5: `setRequiredPasswordComplexity` exists from Android 12.
+pub fn has_required_complexity_setter(api: u8) -> bool {
+    api >= 31
+}
+
+/// §5: from Android 11 the minimum-length and per-class setters throw
+/// IllegalStateException unless the quality makes them count.
+pub fn setters_refuse_unused_constraints(api: u8) -> bool {
+    api >= 30
+}
+
+/// §5: whether a quality uses a constraint: the length from NUMERIC up, the
+/// per-class minima only with COMPLEX.
+pub fn quality_uses(quality: PasswordQuality, constraint: Constraint) -> bool {
+    use PasswordQuality as Q;
+    match constraint {
+        Constraint::Length => {
+            matches!(quality, Q::Numeric | Q::NumericComplex | Q::Alphabetic | Q::Alphanumeric | Q::Complex)
+        }
+        _ => quality == Q::Complex,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// lockNow flags and the logs (§6)
+// ---------------------------------------------------------------------------
+
+/// §6: `FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY` exists from Android 8.0.
+pub fn has_evict_flag(api: u8) -> bool {
+    api >= 26
+}
+
+/// §6: only the profile owner of a managed profile may evict its key, and
+/// only file-based encryption has a per-profile key to evict.
+pub fn evict_allowed(role: ManagementMode, ownership: Ownership, encryption: Encryption) -> Result<(), Refusal> {
+    if role != ManagementMode::ProfileOwner || !ownership.has_work_profile() {
+        Err(Refusal::EvictNeedsProfileOwner)
+    } else if encryption != Encryption::FileBased {
+        Err(Refusal::EvictNeedsFileBasedEncryption)
+    } else {
+        Ok(())
+    }
+}
+
+/// §6: the security log carries TAG_REMOTE_LOCK for a lockNow from Android 14.
+pub fn security_log_has_remote_lock(api: u8) -> bool {
+    api >= 34
+}
+
+/// Our choice: the security log exists from Android 7.0 (API 24, when
+/// SecurityLog became public) and records each keyguard authentication
+/// attempt there on every such level.
+pub fn has_security_log(api: u8) -> bool {
+    api >= 24
+}
+
 /// Why the platform refused an operation. The messages paraphrase the
 /// platform's exceptions and return values (§1.1, §2).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -311,6 +445,65 @@ pub enum Refusal {
     NotRunning,
     /// Non-conforming firmware refused a reset before the first unlock.
     FirmwareRefusedInDirectBoot,
+    /// API 24-29: the legacy reset on a user that has a managed profile.
+    UserHasManagedProfile,
+    /// The call returned `false` instead of throwing (a caller targeting an
+    /// old SDK); the reason is what a newer caller would have been told.
+    ReturnedFalse(Box<Refusal>),
+    /// A reset-password token shorter than 32 bytes.
+    TokenTooShort,
+    /// The token given is not the one set.
+    WrongToken,
+    /// API 30+: a constraint the quality does not use.
+    ConstraintUnusedByQuality(Constraint),
+    /// The method does not exist on this API level.
+    NotOnThisApiLevel { first_api: u8 },
+    /// lockNow(FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY) from a caller other than
+    /// a managed profile's profile owner.
+    EvictNeedsProfileOwner,
+    /// lockNow(FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY) without file-based encryption.
+    EvictNeedsFileBasedEncryption,
+}
+
+impl Refusal {
+    /// How a caller sees the refusal: the exception the platform throws, or
+    /// `false` for the calls that return it (§1.1, §2, §5, §6).
+    pub fn answer(&self) -> &'static str {
+        match self {
+            Refusal::ReturnedFalse(_)
+            | Refusal::WrongToken
+            | Refusal::NoToken
+            | Refusal::TokenNotActive
+            | Refusal::PolicyNotMet(_)
+            | Refusal::TooShort { .. }
+            | Refusal::PasswordOwnedByAnotherAdmin
+            | Refusal::FirmwareRefusedInDirectBoot => "false",
+            Refusal::UserLocked | Refusal::UserHasManagedProfile | Refusal::ConstraintUnusedByQuality(_) => {
+                "IllegalStateException"
+            }
+            Refusal::TokenTooShort => "IllegalArgumentException",
+            Refusal::EvictNeedsFileBasedEncryption => "UnsupportedOperationException",
+            Refusal::NotOnThisApiLevel { .. } => "NoSuchMethodError",
+            Refusal::WrongCurrentPasscode | Refusal::NotRunning => "not a DevicePolicyManager call",
+            Refusal::NotAnOwner
+            | Refusal::AdminCannotChangePassword
+            | Refusal::CannotClearPassword
+            | Refusal::DeviceAdminCannotReset
+            | Refusal::ManagedProfileLegacyReset
+            | Refusal::LegacyResetDeprecated
+            | Refusal::NoTokenApi
+            | Refusal::EscrowDisabled
+            | Refusal::EvictNeedsProfileOwner => "SecurityException",
+        }
+    }
+
+    /// The reason under a `false` answer.
+    pub fn reason(&self) -> &Refusal {
+        match self {
+            Refusal::ReturnedFalse(inner) => inner.reason(),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for Refusal {
@@ -344,6 +537,22 @@ impl fmt::Display for Refusal {
             Refusal::WrongCurrentPasscode => write!(f, "the current passcode is wrong"),
             Refusal::NotRunning => write!(f, "the device waits for its boot password; nothing runs"),
             Refusal::FirmwareRefusedInDirectBoot => write!(f, "the firmware refused a reset before the first unlock"),
+            Refusal::UserHasManagedProfile => {
+                write!(f, "cannot reset the passcode of a user that has a managed profile")
+            }
+            Refusal::ReturnedFalse(inner) => write!(f, "the call returned false ({inner})"),
+            Refusal::TokenTooShort => write!(f, "a reset-password token must be at least 32 bytes long"),
+            Refusal::WrongToken => write!(f, "the reset-password token given is not the one set"),
+            Refusal::ConstraintUnusedByQuality(c) => {
+                write!(f, "the password quality does not use the {c} constraint (Android 11+)")
+            }
+            Refusal::NotOnThisApiLevel { first_api } => write!(f, "the method exists from API {first_api}"),
+            Refusal::EvictNeedsProfileOwner => {
+                write!(f, "only the profile owner of a managed profile may evict its credential encryption key")
+            }
+            Refusal::EvictNeedsFileBasedEncryption => {
+                write!(f, "evicting the credential encryption key needs file-based encryption")
+            }
         }
     }
 }
@@ -353,6 +562,26 @@ mod tests {
     use super::*;
     use CredentialHolder::{DeviceUser, WorkProfile};
     use ManagementMode::{DeviceAdmin as DA, DeviceOwner as DO, ProfileOwner as PO};
+
+    fn call(
+        api: u8,
+        role: ManagementMode,
+        holder: CredentialHolder,
+        has: bool,
+        unlocked: bool,
+        clearing: bool,
+    ) -> LegacyResetCall {
+        LegacyResetCall {
+            api,
+            role,
+            target_sdk: HIGHEST_API,
+            holder,
+            has_password: has,
+            user_unlocked: unlocked,
+            has_managed_profile: false,
+            clearing,
+        }
+    }
 
     #[test]
     fn legacy_reset_follows_the_table_in_section_1_1() {
@@ -366,6 +595,9 @@ mod tests {
             (24, DA, DeviceUser, true, true, false, Err(Refusal::AdminCannotChangePassword)),
             (24, DA, DeviceUser, false, true, false, Ok(())),
             (25, DA, DeviceUser, false, true, true, Err(Refusal::CannotClearPassword)),
+            // The empty password is refused before "a password is already set".
+            (24, DA, DeviceUser, true, true, true, Err(Refusal::CannotClearPassword)),
+            (29, DA, DeviceUser, true, true, true, Err(Refusal::CannotClearPassword)),
             (29, DA, DeviceUser, true, true, false, Err(Refusal::AdminCannotChangePassword)),
             (29, DA, DeviceUser, false, false, false, Err(Refusal::UserLocked)),
             (30, DA, DeviceUser, false, true, false, Err(Refusal::DeviceAdminCannotReset)),
@@ -379,11 +611,48 @@ mod tests {
         ];
         for (api, role, holder, has, unlocked, clearing, want) in table {
             assert_eq!(
-                legacy_reset(*api, *role, *holder, *has, *unlocked, *clearing),
+                legacy_reset(call(*api, *role, *holder, *has, *unlocked, *clearing)),
                 *want,
                 "api {api} {role:?} {holder:?} has_password={has} unlocked={unlocked} clearing={clearing}"
             );
         }
+    }
+
+    #[test]
+    fn legacy_reset_by_the_callers_target_sdk() {
+        let quiet = |r: Refusal| Err(Refusal::ReturnedFalse(Box::new(r)));
+        // (api, role, target sdk, has_password, expected)
+        type Row = (u8, ManagementMode, u8, bool, Result<(), Refusal>);
+        let table: &[Row] = &[
+            (24, DA, 23, true, quiet(Refusal::AdminCannotChangePassword)),
+            (24, DA, 24, true, Err(Refusal::AdminCannotChangePassword)),
+            (27, DO, 25, true, Ok(())),
+            (27, DO, 26, true, Err(Refusal::LegacyResetDeprecated)),
+            (30, DO, 25, true, quiet(Refusal::LegacyResetDeprecated)),
+            (30, DO, 26, true, Err(Refusal::LegacyResetDeprecated)),
+            (33, DA, 23, false, quiet(Refusal::DeviceAdminCannotReset)),
+            (33, DA, 24, false, Err(Refusal::DeviceAdminCannotReset)),
+            (22, DA, 21, true, Ok(())),
+        ];
+        for (api, role, target, has, want) in table {
+            let c = LegacyResetCall { target_sdk: *target, ..call(*api, *role, DeviceUser, *has, true, false) };
+            let got = legacy_reset(c);
+            assert_eq!(got, *want, "api {api} {role:?} target {target}");
+            if let Err(r) = got {
+                let quiet = matches!(want, Err(Refusal::ReturnedFalse(_)));
+                assert_eq!(r.answer(), if quiet { "false" } else { "SecurityException" }, "api {api} target {target}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_with_a_managed_profile_cannot_be_reset_on_7_to_10() {
+        for api in 24..=29 {
+            let c = LegacyResetCall { has_managed_profile: true, ..call(api, DA, DeviceUser, false, true, false) };
+            assert_eq!(legacy_reset(c), Err(Refusal::UserHasManagedProfile), "api {api}");
+        }
+        let c = LegacyResetCall { has_managed_profile: true, ..call(23, DA, DeviceUser, false, true, false) };
+        assert_eq!(legacy_reset(c), Ok(()));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! Platform floors (minimum 4, the Android 14 numeric minimum) are not policy;
 //! they live in [`crate::platform`].
 
+use crate::metrics::{Complexity, PasswordMetrics};
 use crate::passcode::Passcode;
+use crate::platform;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -65,8 +67,10 @@ pub enum Requirement {
     MinimumLength(u8),
     /// At least one letter (ALPHABETIC).
     ContainsLetter,
-    /// At least one letter and one digit (ALPHANUMERIC).
+    /// At least one letter and one digit (ALPHANUMERIC, Android 11+).
     ContainsLetterAndDigit,
+    /// At least one digit and one other character (ALPHANUMERIC before Android 11).
+    ContainsDigitAndNonDigit,
     /// No run of more than three repeating or evenly stepped characters
     /// (4444, 1234, 4321, 2468): NUMERIC_COMPLEX and the MEDIUM/HIGH buckets.
     NoSequences,
@@ -78,6 +82,54 @@ pub enum Requirement {
     MinimumSymbols(u8),
 }
 
+/// A constraint a policy setter sets (`setPasswordMinimumLength`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Constraint {
+    Length,
+    Letters,
+    LowerCase,
+    UpperCase,
+    NonLetter,
+    Numeric,
+    Symbols,
+}
+
+impl Constraint {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Constraint::Length => "minimum length",
+            Constraint::Letters => "minimum letters",
+            Constraint::LowerCase => "minimum lower-case",
+            Constraint::UpperCase => "minimum upper-case",
+            Constraint::NonLetter => "minimum non-letter",
+            Constraint::Numeric => "minimum numeric",
+            Constraint::Symbols => "minimum symbols",
+        }
+    }
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PasswordPolicy {
+    /// Set one constraint's value.
+    pub fn set(&mut self, constraint: Constraint, value: u8) {
+        let field = match constraint {
+            Constraint::Length => &mut self.minimum_length,
+            Constraint::Letters => &mut self.minimum_letters,
+            Constraint::LowerCase => &mut self.minimum_lower_case,
+            Constraint::UpperCase => &mut self.minimum_upper_case,
+            Constraint::NonLetter => &mut self.minimum_non_letter,
+            Constraint::Numeric => &mut self.minimum_numeric,
+            Constraint::Symbols => &mut self.minimum_symbols,
+        };
+        *field = value;
+    }
+}
+
 /// A requirement and whether the passcode meets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequirementCheck {
@@ -86,15 +138,22 @@ pub struct RequirementCheck {
 }
 
 impl PasswordPolicy {
-    /// The requirements this policy places on a passcode, in the order a
-    /// dialog lists them.
+    /// The requirements this policy places on a new passcode on the newest
+    /// API level, in the order a dialog lists them.
+    pub fn requirements(&self, candidate: &Passcode) -> Vec<Requirement> {
+        self.requirements_on(platform::HIGHEST_API, &PasswordMetrics::of_candidate(candidate))
+    }
+
+    /// The requirements on `api` for a passcode measured as `candidate`.
     ///
     /// Following AMAPI's field docs: `passwordMinimumLength` counts only for
     /// NUMERIC..COMPLEX, the six per-class minima only for COMPLEX; the
     /// COMPLEXITY_* buckets follow the platform's PasswordMetrics (LOW: any
-    /// credential; MEDIUM: no sequences, 4 long; HIGH: no sequences, PIN 8
-    /// long, other passwords 6 long).
-    pub fn requirements(&self, candidate: &Passcode) -> Vec<Requirement> {
+    /// credential; MEDIUM: no sequences, 4 long; HIGH: no sequences, 8 long
+    /// with digits only, 6 otherwise). ALPHANUMERIC differs by API level
+    /// (docs/platform.md §5): a digit and a non-digit before Android 11, a
+    /// digit and a letter from 11.
+    pub fn requirements_on(&self, api: u8, candidate: &PasswordMetrics) -> Vec<Requirement> {
         use PasswordQuality as Q;
         let mut out = Vec::new();
         let length_counts =
@@ -108,10 +167,13 @@ impl PasswordPolicy {
         match self.quality {
             Q::NumericComplex | Q::ComplexityMedium => out.push(Requirement::NoSequences),
             Q::Alphabetic => out.push(Requirement::ContainsLetter),
-            Q::Alphanumeric => out.push(Requirement::ContainsLetterAndDigit),
+            Q::Alphanumeric if platform::alphanumeric_needs_a_letter(api) => {
+                out.push(Requirement::ContainsLetterAndDigit)
+            }
+            Q::Alphanumeric => out.push(Requirement::ContainsDigitAndNonDigit),
             Q::ComplexityHigh => {
                 out.push(Requirement::NoSequences);
-                let floor = if candidate.is_numeric() || candidate.is_empty() { 8 } else { 6 };
+                let floor = if candidate.non_numeric == 0 { 8 } else { 6 };
                 out.push(Requirement::MinimumLength(floor));
             }
             Q::Complex => {
@@ -133,74 +195,107 @@ impl PasswordPolicy {
         out
     }
 
-    /// Each requirement with whether `candidate` meets it.
+    /// Each requirement with whether `candidate` meets it (newest API level).
     pub fn check(&self, candidate: &Passcode) -> Vec<RequirementCheck> {
-        self.requirements(candidate)
+        self.check_on(platform::HIGHEST_API, candidate)
+    }
+
+    /// Each requirement on `api` with whether `candidate` meets it.
+    pub fn check_on(&self, api: u8, candidate: &Passcode) -> Vec<RequirementCheck> {
+        if candidate.is_empty() {
+            return self.check_metrics(api, None);
+        }
+        self.check_metrics(api, Some(&PasswordMetrics::of_candidate(candidate)))
+    }
+
+    /// Each requirement on `api` against a credential's metrics (`None`: no credential).
+    pub fn check_metrics(&self, api: u8, metrics: Option<&PasswordMetrics>) -> Vec<RequirementCheck> {
+        let none = PasswordMetrics::of_candidate(&Passcode::new(""));
+        let m = metrics.unwrap_or(&none);
+        self.requirements_on(api, m)
             .into_iter()
-            .map(|requirement| RequirementCheck { requirement, met: requirement.is_met_by(candidate) })
+            .map(|requirement| RequirementCheck { requirement, met: metrics.is_some() && requirement.is_met(m) })
             .collect()
     }
 
-    /// Whether `candidate` meets every requirement.
+    /// Whether `candidate` meets every requirement (newest API level).
     pub fn accepts(&self, candidate: &Passcode) -> bool {
         self.check(candidate).iter().all(|c| c.met)
+    }
+
+    /// The DPM quality constant of this policy's quality, for the qualities
+    /// that are DPM qualities (not the COMPLEXITY_* buckets).
+    pub fn dpm_quality(&self) -> Option<u32> {
+        self.quality.dpm_constant()
+    }
+}
+
+impl PasswordQuality {
+    /// §5: the `DevicePolicyManager` constant; `None` for the complexity buckets.
+    pub fn dpm_constant(self) -> Option<u32> {
+        use PasswordQuality as Q;
+        Some(match self {
+            Q::PasswordQualityUnspecified => 0,
+            Q::BiometricWeak => 0x8000,
+            Q::Something => 0x10000,
+            Q::Numeric => 0x20000,
+            Q::NumericComplex => 0x30000,
+            Q::Alphabetic => 0x40000,
+            Q::Alphanumeric => 0x50000,
+            Q::Complex => 0x60000,
+            Q::ComplexityLow | Q::ComplexityMedium | Q::ComplexityHigh => return None,
+        })
+    }
+
+    /// The complexity bucket a COMPLEXITY_* quality names.
+    pub fn complexity(self) -> Option<Complexity> {
+        match self {
+            PasswordQuality::ComplexityLow => Some(Complexity::Low),
+            PasswordQuality::ComplexityMedium => Some(Complexity::Medium),
+            PasswordQuality::ComplexityHigh => Some(Complexity::High),
+            _ => None,
+        }
+    }
+
+    /// The quality LockPatternUtils computes for a credential (used by the
+    /// quality checks of Android 5-10, §1.2): digits and non-digits make
+    /// ALPHANUMERIC, non-digits alone ALPHABETIC, digits NUMERIC_COMPLEX
+    /// without a sequence and NUMERIC with one.
+    pub fn of_metrics(m: &PasswordMetrics) -> PasswordQuality {
+        match (m.numeric > 0, m.non_numeric > 0) {
+            (true, true) => PasswordQuality::Alphanumeric,
+            (false, true) => PasswordQuality::Alphabetic,
+            (true, false) if m.has_sequence() => PasswordQuality::Numeric,
+            (true, false) => PasswordQuality::NumericComplex,
+            (false, false) => PasswordQuality::PasswordQualityUnspecified,
+        }
     }
 }
 
 impl Requirement {
+    /// Whether a passcode meets this requirement, as Android measures it.
     pub fn is_met_by(self, p: &Passcode) -> bool {
-        let s = p.expose();
-        let count = |f: fn(&char) -> bool| s.chars().filter(f).count();
-        let at_least = |n: u8, f: fn(&char) -> bool| count(f) >= usize::from(n);
+        self.is_met(&PasswordMetrics::of_candidate(p))
+    }
+
+    /// Whether a credential with these metrics meets this requirement.
+    /// ALPHABETIC's "letter" is any non-digit, as Android counts it (§5).
+    pub fn is_met(self, m: &PasswordMetrics) -> bool {
         match self {
-            Requirement::NotEmpty => !s.is_empty(),
-            Requirement::MinimumLength(n) => p.len() >= usize::from(n),
-            Requirement::ContainsLetter => count(|c: &char| c.is_alphabetic()) > 0,
-            Requirement::ContainsLetterAndDigit => {
-                count(|c: &char| c.is_alphabetic()) > 0 && count(char::is_ascii_digit) > 0
-            }
-            Requirement::NoSequences => longest_sequence(s) <= MAX_ALLOWED_SEQUENCE,
-            Requirement::MinimumLetters(n) => at_least(n, |c: &char| c.is_alphabetic()),
-            Requirement::MinimumLowerCase(n) => at_least(n, |c: &char| c.is_lowercase()),
-            Requirement::MinimumUpperCase(n) => at_least(n, |c: &char| c.is_uppercase()),
-            Requirement::MinimumNonLetter(n) => at_least(n, |c: &char| !c.is_alphabetic()),
-            Requirement::MinimumNumeric(n) => at_least(n, char::is_ascii_digit),
-            Requirement::MinimumSymbols(n) => at_least(n, |c: &char| !c.is_alphanumeric()),
+            Requirement::NotEmpty => m.length > 0,
+            Requirement::MinimumLength(n) => m.length >= n,
+            Requirement::ContainsLetter => m.non_numeric > 0,
+            Requirement::ContainsLetterAndDigit => m.letters > 0 && m.numeric > 0,
+            Requirement::ContainsDigitAndNonDigit => m.numeric > 0 && m.non_numeric > 0,
+            Requirement::NoSequences => !m.has_sequence(),
+            Requirement::MinimumLetters(n) => m.letters >= n,
+            Requirement::MinimumLowerCase(n) => m.lower_case >= n,
+            Requirement::MinimumUpperCase(n) => m.upper_case >= n,
+            Requirement::MinimumNonLetter(n) => m.non_letter >= n,
+            Requirement::MinimumNumeric(n) => m.numeric >= n,
+            Requirement::MinimumSymbols(n) => m.symbols >= n,
         }
     }
-}
-
-/// android.md §5: PasswordMetrics allows runs of at most three.
-const MAX_ALLOWED_SEQUENCE: usize = 3;
-
-/// The longest run of characters with a constant step between neighbours,
-/// as PasswordMetrics counts them: digits may step by any amount (2468 is a
-/// run), letters of one case by at most one, other characters only repeat.
-fn longest_sequence(s: &str) -> usize {
-    fn class_and_limit(c: char) -> (u8, i32) {
-        match c {
-            '0'..='9' => (1, 10),
-            'a'..='z' => (2, 1),
-            'A'..='Z' => (3, 1),
-            _ => (0, 0),
-        }
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let mut longest = usize::from(!chars.is_empty());
-    let (mut run, mut step) = (longest, None::<i32>);
-    for w in chars.windows(2) {
-        let ((class_a, limit), (class_b, _)) = (class_and_limit(w[0]), class_and_limit(w[1]));
-        let d = w[1] as i32 - w[0] as i32;
-        if class_a != class_b || d.abs() > limit {
-            (run, step) = (1, None);
-        } else if step == Some(d) {
-            run += 1;
-        } else {
-            (run, step) = (2, Some(d));
-        }
-        longest = longest.max(run);
-    }
-    longest
 }
 
 impl fmt::Display for Requirement {
@@ -210,6 +305,7 @@ impl fmt::Display for Requirement {
             Requirement::MinimumLength(n) => write!(f, "at least {n} characters"),
             Requirement::ContainsLetter => write!(f, "contains a letter"),
             Requirement::ContainsLetterAndDigit => write!(f, "contains a letter and a digit"),
+            Requirement::ContainsDigitAndNonDigit => write!(f, "contains a digit and a non-digit"),
             Requirement::NoSequences => write!(f, "no repeating or ordered sequences"),
             Requirement::MinimumLetters(n) => write!(f, "at least {n} letters"),
             Requirement::MinimumLowerCase(n) => write!(f, "at least {n} lower-case letters"),
@@ -228,16 +324,6 @@ mod tests {
 
     fn policy(quality: Q, minimum_length: u8) -> PasswordPolicy {
         PasswordPolicy { quality, minimum_length, ..Default::default() }
-    }
-
-    #[test]
-    fn sequences_as_amapi_describes_them() {
-        for bad in ["4444", "1234", "4321", "2468", "1357", "98765", "abcd", "19999", "!!!!"] {
-            assert!(longest_sequence(bad) > 3, "{bad}");
-        }
-        for ok in ["1358x", "4813", "1122", "a1b2", "aceg", "", "7", "!#%&"] {
-            assert!(longest_sequence(ok) <= 3, "{ok}");
-        }
     }
 
     #[test]
@@ -267,6 +353,23 @@ mod tests {
         for (q, len, pass, ok) in table {
             assert_eq!(policy(q, len).accepts(&Passcode::new(pass)), ok, "{q:?} {len} {pass}");
         }
+    }
+
+    #[test]
+    fn alphanumeric_per_api_level() {
+        // (api, passcode, accepted): a symbol is a non-digit but not a letter.
+        let table = [(29, "12!!34", true), (30, "12!!34", false), (29, "ab12", true), (35, "ab12", true)];
+        let p = policy(Q::Alphanumeric, 4);
+        for (api, pass, ok) in table {
+            let all = p.check_on(api, &Passcode::new(pass)).iter().all(|c| c.met);
+            assert_eq!(all, ok, "api {api} {pass}");
+        }
+    }
+
+    #[test]
+    fn alphabetic_counts_any_non_digit() {
+        assert!(policy(Q::Alphabetic, 4).accepts(&Passcode::new("12!4")));
+        assert!(!policy(Q::Alphabetic, 4).accepts(&Passcode::new("1234")));
     }
 
     #[test]

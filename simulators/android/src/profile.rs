@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// How user data is encrypted (android.md §3).
+/// How user data is encrypted (docs/platform.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encryption {
@@ -71,7 +71,8 @@ impl Default for KeyguardBehaviour {
     }
 }
 
-/// Firmware that departs from the platform. All `false` on conforming devices.
+/// Firmware that departs from the platform, each as reported from the field.
+/// All off on conforming devices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quirks {
@@ -82,6 +83,38 @@ pub struct Quirks {
     /// `lockNow` turns the screen off without locking the keyguard (PLAT-7).
     #[serde(default)]
     pub lock_turns_screen_off_only: bool,
+    /// `setResetPasswordToken` answers "Escrow token is disabled on the
+    /// current user" even for the user an owner manages (PLAT-2; the
+    /// TestDPC report of docs/platform.md §2.2).
+    #[serde(default)]
+    pub escrow_disabled: bool,
+    /// `resetPasswordWithToken` reports success and changes nothing (PLAT-2).
+    #[serde(default)]
+    pub reset_succeeds_without_effect: bool,
+    /// The lock screen's PIN pad takes at most this many digits, so a longer
+    /// PIN set by an MDM cannot be entered (PLAT-5).
+    #[serde(default)]
+    pub max_pin_length: Option<u8>,
+    /// Escrow tokens take secure-element (Weaver) slots that are never given
+    /// back; once this many are used, activating another breaks the lock
+    /// screen (PLAT-2; docs/platform.md §2.4).
+    #[serde(default)]
+    pub escrow_token_slots: Option<u8>,
+    /// The assigned password policy is not applied: no passcode is refused
+    /// for it, every passcode is "sufficient", and the setters take any
+    /// constraint (PLAT-5). Our choice: a negative control for the policy
+    /// rules, not a field report.
+    #[serde(default)]
+    pub ignores_password_policy: bool,
+    /// lockNow(FLAG_EVICT_CREDENTIAL_ENCRYPTION_KEY) locks but leaves the
+    /// profile's storage unlocked (PLAT-7). Our choice: a negative control.
+    #[serde(default)]
+    pub ignores_evict_flag: bool,
+    /// isActivePasswordSufficient and getPasswordComplexity answer while the
+    /// user is still locked instead of throwing (PLAT-3). Our choice: a
+    /// negative control.
+    #[serde(default)]
+    pub answers_while_locked: bool,
 }
 
 /// What a profile says about its own conformance.
@@ -131,7 +164,18 @@ impl DeviceProfile {
         self.ownership_modes.contains(&ownership)
     }
 
-    /// The quirks in force, by name, for listings.
+    /// The quirks in force, by name, with their value where they have one
+    /// (`max-pin-length=6`), for listings.
+    pub fn quirk_labels(&self) -> Vec<String> {
+        let value = |name: &str| match name {
+            "max-pin-length" => self.quirks.max_pin_length,
+            "escrow-token-slots" => self.quirks.escrow_token_slots,
+            _ => None,
+        };
+        self.quirk_names().into_iter().map(|n| value(n).map_or_else(|| n.to_owned(), |v| format!("{n}={v}"))).collect()
+    }
+
+    /// The quirks in force, by name.
     pub fn quirk_names(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.keyguard.pin_length_refresh == PinLengthRefresh::OnRestart {
@@ -142,6 +186,27 @@ impl DeviceProfile {
         }
         if self.quirks.lock_turns_screen_off_only {
             out.push("lock-turns-screen-off-only");
+        }
+        if self.quirks.escrow_disabled {
+            out.push("escrow-disabled");
+        }
+        if self.quirks.reset_succeeds_without_effect {
+            out.push("reset-succeeds-without-effect");
+        }
+        if self.quirks.max_pin_length.is_some() {
+            out.push("max-pin-length");
+        }
+        if self.quirks.escrow_token_slots.is_some() {
+            out.push("escrow-token-slots");
+        }
+        if self.quirks.ignores_password_policy {
+            out.push("ignores-password-policy");
+        }
+        if self.quirks.ignores_evict_flag {
+            out.push("ignores-evict-flag");
+        }
+        if self.quirks.answers_while_locked {
+            out.push("answers-while-locked");
         }
         out
     }
@@ -275,6 +340,23 @@ impl DeviceProfile {
             return Err((
                 "pin_length_refresh",
                 "\"on-restart\" only matters with pin_auto_confirm = true; set both or neither".into(),
+            ));
+        }
+        if let Some(max) = self.quirks.max_pin_length {
+            if max < platform::MIN_PASSCODE_LENGTH {
+                return Err((
+                    "max_pin_length",
+                    format!(
+                        "{max} is below Android's minimum of {}; no PIN could be set",
+                        platform::MIN_PASSCODE_LENGTH
+                    ),
+                ));
+            }
+        }
+        if self.quirks.escrow_token_slots == Some(0) {
+            return Err((
+                "escrow_token_slots",
+                "0 slots would break the lock screen at enrollment; use 1 or more".into(),
             ));
         }
         let has_quirk = !self.quirk_names().is_empty();

@@ -163,7 +163,7 @@ fn plat4_work_profile_reset_touches_only_the_work_challenge() {
             assert_eq!(d.enter_passcode(CredentialHolder::WorkProfile, &pass("86420864"), T0), Entry::Unlocked);
             // Escrow on the personal user is disabled.
             assert_eq!(
-                d.set_reset_password_token(Admin::Agent, CredentialHolder::DeviceUser),
+                d.set_reset_password_token(Admin::Agent, CredentialHolder::DeviceUser, &d.agent_token_value()),
                 Err(Refusal::EscrowDisabled)
             );
         }

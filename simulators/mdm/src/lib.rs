@@ -20,6 +20,7 @@ pub mod mail;
 mod mdm;
 mod outcome;
 pub mod passcode;
+pub mod passcode_rules;
 mod reset;
 pub mod store;
 pub mod vendor;

@@ -14,8 +14,7 @@ const LETTERS_AND_DIGITS: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLM
 ///
 /// A letters-and-digits passcode always has at least one of each (so it
 /// really is "letters and digits", and meets ALPHANUMERIC). Every passcode
-/// passes android-sim's NUMERIC_COMPLEX/COMPLEXITY check of no runs longer
-/// than three (our choice: a generated passcode should be accepted by any
+/// passes the MDM's own NUMERIC_COMPLEX check of no runs longer than three (our choice: a generated passcode should be accepted by any
 /// policy an MDM would assign alongside it).
 pub fn generate(alphabet: Alphabet, length: u8) -> Passcode {
     let mut rng = rand::rngs::StdRng::try_from_rng(&mut rand::rngs::SysRng).unwrap_or_else(|_| {
@@ -39,7 +38,7 @@ pub fn generate(alphabet: Alphabet, length: u8) -> Passcode {
 fn acceptable(alphabet: Alphabet, p: &Passcode) -> bool {
     let s = p.expose();
     let mixed = s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic());
-    let no_runs = android_sim::Requirement::NoSequences.is_met_by(p);
+    let no_runs = crate::passcode_rules::Rule::NoSequences.is_met_by(s);
     no_runs && (alphabet == Alphabet::Digits || mixed)
 }
 

@@ -3,16 +3,17 @@
 //! typed meet the assigned work-profile policy and Android's minimum (one
 //! requirement at a time, IRU-3), and which flags go with the command.
 //!
-//! The rules themselves are android-sim's (`PasswordPolicy::check`,
-//! `agent::new_password_floor`); this module only asks them.
+//! The rules are the MDM's own ([`crate::passcode_rules`]), written apart
+//! from the simulated device's so that a mistake in either shows.
 
 use crate::api::error::ApiError;
 use crate::config::Defect;
 use crate::mdm::Mdm;
 use crate::passcode;
+use crate::passcode_rules::{self, RuleCheck};
 use crate::store::DeviceRow;
 use crate::vendor::{NewPasscode, ResetScope};
-use android_sim::{Passcode, PasswordPolicy, PolicyScope, RequirementCheck};
+use android_sim::{Passcode, PasswordPolicy, PolicyScope};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -74,10 +75,10 @@ pub struct ResetPlan {
 }
 
 /// One requirement as the preview and POLICY_NOT_MET list it.
-pub fn requirement_json(c: &RequirementCheck) -> Value {
-    let mut v = serde_json::to_value(c.requirement).unwrap_or(Value::Null);
+pub fn requirement_json(c: &RuleCheck) -> Value {
+    let mut v = serde_json::to_value(c.rule).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
-        m.insert("description".into(), Value::String(c.requirement.to_string()));
+        m.insert("description".into(), Value::String(c.rule.to_string()));
         m.insert("met".into(), Value::Bool(c.met));
     }
     v
@@ -128,17 +129,20 @@ impl Mdm {
         &self,
         device: &DeviceRow,
         candidate: Option<&str>,
-    ) -> Result<Option<(Vec<RequirementCheck>, bool)>, ApiError> {
+    ) -> Result<Option<(Vec<RuleCheck>, bool)>, ApiError> {
         if !self.vendor.reset.validate_new_passcode || self.has(Defect::IgnoresWorkProfilePolicy) {
             return Ok(None);
         }
         let policy = self.work_profile_policy(device)?;
-        let p = Passcode::new(candidate.unwrap_or(""));
-        let mut checks: Vec<RequirementCheck> = policy.as_ref().map(|pol| pol.check(&p)).unwrap_or_default();
+        let typed = candidate.unwrap_or("");
+        let mut checks: Vec<RuleCheck> = policy
+            .as_ref()
+            .map(|pol| passcode_rules::policy_rules(pol, typed).into_iter().map(|r| r.check(typed)).collect())
+            .unwrap_or_default();
         if policy.is_some() || candidate.is_some() {
-            for r in android_sim::agent::new_password_floor(device.api_level, &p) {
-                if !checks.iter().any(|c| c.requirement == r) {
-                    checks.push(RequirementCheck { requirement: r, met: r.is_met_by(&p) });
+            for r in passcode_rules::android_floor(device.api_level, typed) {
+                if !checks.iter().any(|c| c.rule == r) {
+                    checks.push(r.check(typed));
                 }
             }
         }

@@ -91,3 +91,44 @@ pub fn code(outcome: &CommandOutcome) -> &'static str {
         CommandOutcome::Waiting(android_sim::Waiting::NotRunning) => "WAITING_NOT_RUNNING",
     }
 }
+
+/// Every profile in fixtures/devices.
+pub fn profiles() -> Vec<Arc<DeviceProfile>> {
+    DeviceProfile::load_dir(&fixtures_dir())
+        .expect("the project's device profiles load")
+        .into_iter()
+        .map(Arc::new)
+        .collect()
+}
+
+/// Every conforming profile in fixtures/devices that supports `ownership`,
+/// and a generic one of every API level that can have it.
+pub fn conforming(ownership: Ownership) -> Vec<Arc<DeviceProfile>> {
+    let mut out: Vec<Arc<DeviceProfile>> =
+        profiles().into_iter().filter(|p| !p.is_negative_control() && p.supports(ownership)).collect();
+    out.extend(
+        (platform::LOWEST_API..=platform::HIGHEST_API)
+            .map(|api| generic(api, typical(api)))
+            .filter(|p| p.supports(ownership)),
+    );
+    out
+}
+
+/// An enrolled device (agent provisioned) whose device user then set `passcode`.
+pub fn device_with(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: &Passcode) -> Device {
+    let mut d = Device::new(profile, ownership, 42).expect("supported");
+    Agent::on(&mut d).provision();
+    d.set_passcode_in_settings(CredentialHolder::DeviceUser, None, Some(passcode), T0).expect("a passcode");
+    d
+}
+
+/// Lock the device with the power key and unlock it with `passcode`.
+pub fn unlock(d: &mut Device, passcode: &Passcode) -> android_sim::Entry {
+    if !d.is_locked(CredentialHolder::DeviceUser) {
+        if !d.screen_on() {
+            d.press_power();
+        }
+        d.press_power();
+    }
+    d.enter_passcode(CredentialHolder::DeviceUser, passcode, T0)
+}
