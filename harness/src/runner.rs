@@ -140,15 +140,17 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     let before_secrets = secrets.clone();
     let before_shared = shared.clone();
     let cucumber = cucumber
-        .before(move |feature, _rule, scenario, world| {
+        .before(move |feature, rule, scenario, world| {
+            crate::logging::scenario_started(&log_record(feature, rule, scenario));
             let config = before_config.clone();
             let secrets = before_secrets.clone();
             let shared = before_shared.clone();
             async move { world.start(config, shared, secrets, feature, scenario).await }.boxed_local()
         })
-        .after(move |feature, _rule, scenario, finished, world| {
+        .after(move |feature, rule, scenario, finished, world| {
             let evidence = evidence.clone();
             let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
+            crate::logging::scenario_finished(&log_record(feature, rule, scenario), failed);
             async move {
                 if let Some(world) = world {
                     report::evidence::harvest_passcodes(world).await;
@@ -206,6 +208,18 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         all.push(config.report_dir.join("lockstep.log"));
     }
     Ok(RunResult { record, reports: all, secrets })
+}
+
+/// The scenario as the log names it (its path relative to where the run started).
+fn log_record(
+    feature: &cucumber::gherkin::Feature,
+    rule: Option<&cucumber::gherkin::Rule>,
+    scenario: &cucumber::gherkin::Scenario,
+) -> ScenarioRecord {
+    let full = feature.path.clone().unwrap_or_default();
+    let base = std::env::current_dir().unwrap_or_default();
+    let file = full.strip_prefix(&base).unwrap_or(&full).display().to_string();
+    ScenarioRecord::new(&file, feature, rule, scenario)
 }
 
 /// How this run was made, for every report.
