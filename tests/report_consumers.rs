@@ -256,3 +256,18 @@ fn a_run_clears_the_previous_runs_files() {
     assert!(!dir.path().join("certificate.json").exists(), "a certificate of another run is not left beside this one");
     assert!(dir.path().join("mine.txt").exists());
 }
+
+#[test]
+fn a_swapped_run_says_so_and_names_the_device_that_really_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let swap = "google-pixel-8=acme-a14-stale-keyguard";
+    let (code, out) = run_into(dir.path(), &["--swap-profile", swap, "features/firmware/device_checks.feature"]);
+    assert_eq!(code, 1, "the stale keyguard fails a check: {out}");
+    consumed(dir.path());
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.starts_with(&format!("# Lockstep run [SWAPPED {swap}]")), "{summary}");
+    assert!(summary.contains("ran on phone: acme-a14-stale-keyguard"), "{summary}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(&format!("<testsuites name=\"Lockstep run [SWAPPED {swap}]\"")), "{junit}");
+    assert!(junit.contains("ran on phone: acme-a14-stale-keyguard"), "{junit}");
+}
