@@ -230,6 +230,12 @@ fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Pro
         Target::External(url) => url.clone(),
     };
     flags.push(("target".into(), target));
+    if let Some(a) = config.amapi_listen {
+        flags.push(("amapi-listen".into(), a.to_string()));
+    }
+    if let Some(a) = config.smtp_listen {
+        flags.push(("smtp-listen".into(), a.to_string()));
+    }
     if let Some(v) = &config.vendor {
         flags.push(("vendor".into(), v.clone()));
     }
