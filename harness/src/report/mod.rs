@@ -312,7 +312,8 @@ pub fn scenario_tags(
 /// outline's expanded scenario the line `Examples:` + 2 + row index, which
 /// is the row's line only when the table starts right below `Examples:`;
 /// the table's own position gives the row's real line.
-fn scenario_line(scenario: &gherkin::Scenario) -> usize {
+/// The selection by `PATH:LINE` and rerun.txt must use this same line.
+pub fn scenario_line(scenario: &gherkin::Scenario) -> usize {
     let line = scenario.position.line;
     match scenario.examples.as_slice() {
         [example] => match &example.table {
