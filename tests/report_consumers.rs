@@ -256,3 +256,42 @@ fn a_run_clears_the_previous_runs_files() {
     assert!(!dir.path().join("certificate.json").exists(), "a certificate of another run is not left beside this one");
     assert!(dir.path().join("mine.txt").exists());
 }
+
+#[test]
+fn a_swapped_run_says_so_and_names_the_device_that_really_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let swap = "google-pixel-8=acme-a14-stale-keyguard";
+    let (code, out) = run_into(dir.path(), &["--swap-profile", swap, "features/firmware/device_checks.feature"]);
+    assert_eq!(code, 1, "the stale keyguard fails a check: {out}");
+    consumed(dir.path());
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.starts_with(&format!("# Lockstep run [SWAPPED {swap}]")), "{summary}");
+    assert!(summary.contains("ran on phone: acme-a14-stale-keyguard"), "{summary}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(&format!("<testsuites name=\"Lockstep run [SWAPPED {swap}]\"")), "{junit}");
+    assert!(junit.contains("ran on phone: acme-a14-stale-keyguard"), "{junit}");
+}
+
+#[test]
+fn a_retried_scenario_is_reported_with_its_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let feature = dir.path().join("probe.feature");
+    // cucumber-rs retries a scenario tagged @retry(N) that failed; an
+    // unknown step it sees as skipped, so that one runs once.
+    std::fs::write(
+        &feature,
+        "Feature: probe\n  @retry(1)\n  Scenario: fails on every attempt\n    Given Alice is a site administrator\n    Then \"phone\" is locked\n\n  @retry(1)\n  Scenario: an unknown step\n    When Alice juggles three phones\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let (code, out) = run_into(&reports, &[feature.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    consumed(&reports);
+    let run = run_json(&reports);
+    let attempts: Vec<u64> =
+        run["scenarios"].as_array().unwrap().iter().map(|s| s["attempts"].as_u64().unwrap()).collect();
+    assert_eq!(attempts, [2, 1], "{run}");
+    assert_eq!(run["scenarios"][0]["earlier_failures"].as_array().unwrap().len(), 1);
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<rerunFailure ").count(), 1, "{junit}");
+}

@@ -82,6 +82,31 @@ pub fn to_stderr(secrets: Secrets) -> bool {
     install(std::io::stderr(), secrets, false)
 }
 
+/// A log line that says which scenario starts (feature, `file:line` of the
+/// scenario or its Examples row, name, row values), so the lines that
+/// follow can be read against it. Called by the runner's before hook.
+pub fn scenario_started(scenario: &crate::report::ScenarioRecord) {
+    tracing::info!(
+        target: "lockstep::scenario",
+        feature = %scenario.feature.name,
+        at = %scenario.location(),
+        row = %scenario.example.as_ref().map(|r| r.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).unwrap_or_default(),
+        "scenario started: {}",
+        scenario.name
+    );
+}
+
+/// The matching line when the scenario's steps are done (the runner's after hook).
+pub fn scenario_finished(scenario: &crate::report::ScenarioRecord, failed: bool) {
+    tracing::info!(
+        target: "lockstep::scenario",
+        at = %scenario.location(),
+        result = if failed { "failed" } else { "passed" },
+        "scenario finished: {}",
+        scenario.name
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

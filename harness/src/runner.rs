@@ -184,6 +184,7 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         let after_gate = gate.clone();
         let cucumber = cucumber
             .before(move |feature, rule, scenario, world| {
+                crate::logging::scenario_started(&log_record(feature, rule, scenario));
                 let (config, secrets, shared, gate) =
                     (before_config.clone(), before_secrets.clone(), before_shared.clone(), before_gate.clone());
                 async move {
@@ -197,10 +198,11 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                 }
                 .boxed_local()
             })
-            .after(move |feature, _rule, scenario, finished, world| {
+            .after(move |feature, rule, scenario, finished, world| {
                 let gate = after_gate.clone();
                 let evidence = evidence.clone();
                 let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
+                crate::logging::scenario_finished(&log_record(feature, rule, scenario), failed);
                 async move {
                     if let Some(world) = world {
                         crate::evidence::harvest_passcodes(world).await;
@@ -350,6 +352,14 @@ fn skipped_record(suite: &Suite, i: &Instance, reason: String) -> ScenarioRecord
     }
 }
 
+/// The scenario as the log names it (its path relative to where the run started).
+fn log_record(feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario) -> ScenarioRecord {
+    let full = feature.path.clone().unwrap_or_default();
+    let base = std::env::current_dir().unwrap_or_default();
+    let file = full.strip_prefix(&base).unwrap_or(&full).display().to_string();
+    ScenarioRecord::new(&file, feature, rule, scenario)
+}
+
 /// How this run was made, for every report: each flag in force and one
 /// command line that replays the run.
 fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Provenance {
@@ -359,6 +369,12 @@ fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Pro
         Target::External(url) => url.clone(),
     };
     flags.push(("target".into(), target));
+    if let Some(a) = config.amapi_listen {
+        flags.push(("amapi-listen".into(), a.to_string()));
+    }
+    if let Some(a) = config.smtp_listen {
+        flags.push(("smtp-listen".into(), a.to_string()));
+    }
     if let Some(v) = &config.vendor {
         flags.push(("vendor".into(), v.clone()));
     }

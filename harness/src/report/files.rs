@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const LOG: &str = "lockstep.log";
 
 /// Every file a run or a certification writes into its report directory.
-pub const OWNED: [&str; 11] = [
+pub const OWNED: [&str; 10] = [
     junit::FILE,
     cucumber_json::FILE,
     markdown::FILE,
@@ -22,7 +22,6 @@ pub const OWNED: [&str; 11] = [
     LOG,
     "certificate.json",
     "certificate.md",
-    "certificate.html",
     "SHA256SUMS",
 ];
 

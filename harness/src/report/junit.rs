@@ -92,6 +92,9 @@ fn case(s: &ScenarioRecord, name: &str) -> TestCase {
     case.set_time(s.duration);
     if matches!(s.outcome, Outcome::Failed { .. }) {
         let mut out = format!("{} at {}\n", s.full_name(), s.location());
+        if !s.devices.is_empty() {
+            out.push_str(&format!("ran on {}\n", s.devices_text()));
+        }
         if !s.evidence.is_empty() {
             out.push_str("\nEvidence:\n");
             for e in &s.evidence {

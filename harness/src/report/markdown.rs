@@ -55,6 +55,9 @@ pub fn render(run: &RunRecord, catalogue: &[Requirement]) -> String {
                     step,
                     one_line(message)
                 );
+                if !s.devices.is_empty() {
+                    let _ = writeln!(out, "  - ran on {}", s.devices_text());
+                }
                 for e in &s.evidence {
                     let _ = writeln!(out, "  - evidence: {}", one_line(e));
                 }

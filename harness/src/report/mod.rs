@@ -246,6 +246,17 @@ impl ScenarioRecord {
         self.steps.iter().map(|s| format!("[{}] {}\n", s.status.as_str(), s.text())).collect()
     }
 
+    /// `phone: acme-a14-stale-keyguard (API 34, fully-managed)`, what it ran
+    /// on (under a swap, not the profile its name says).
+    pub fn devices_text(&self) -> String {
+        let each: Vec<String> = self
+            .devices
+            .iter()
+            .map(|d| format!("{}: {} (API {}, {})", d.alias, d.profile, d.api_level, d.ownership))
+            .collect();
+        each.join("; ")
+    }
+
     /// The device profiles it ran on, or (not run) the profiles its steps name.
     pub fn profiles(&self) -> Vec<String> {
         let mut out: Vec<String> = self.devices.iter().map(|d| d.profile.clone()).collect();

@@ -104,12 +104,13 @@ impl Recorder {
 
     /// The one place a scenario is finished: its record is kept and the
     /// console hears of it.
-    fn finish_scenario(&mut self, feature: &gherkin::Feature, key: &Key, at: SystemTime) {
+    fn finish_scenario(&mut self, feature: Option<&gherkin::Feature>, key: &Key, at: SystemTime) {
         let Some((mut scenario, _)) = self.running.remove(key) else { return };
         if let Some(started) = scenario.started {
             scenario.duration = at.duration_since(started).unwrap_or(Duration::ZERO);
         }
-        let (devices, evidence) = self.evidence.take(feature.path.as_ref(), key.1);
+        let path = feature.map_or_else(|| Some(self.base.join(&key.0)), |f| f.path.clone());
+        let (devices, evidence) = self.evidence.take(path.as_ref(), key.1);
         scenario.devices = devices;
         if matches!(scenario.outcome, Outcome::Failed { .. }) {
             scenario.evidence = evidence.iter().map(|e| self.secrets.redact(e)).collect();
@@ -190,7 +191,7 @@ impl Recorder {
                 // failure; cucumber does not retry it, whatever is left.
                 let retry_follows = ev.retries.is_some_and(|r| r.left > 0) && !self.unretried.remove(&key);
                 if !(failed && retry_follows) {
-                    self.finish_scenario(feature, &key, at);
+                    self.finish_scenario(Some(feature), &key, at);
                 }
             }
             _ => {}
@@ -264,6 +265,13 @@ impl<W: World + Debug> Writer<W> for Recorder {
                 self.scenario_event(feature, Some(rule), scenario, ev, at);
             }
             Cucumber::Finished => {
+                // A failure whose retry never came (cucumber retries only what
+                // its runner saw fail; an unknown step it saw as skipped).
+                let mut left: Vec<Key> = self.running.keys().cloned().collect();
+                left.sort();
+                for key in left {
+                    self.finish_scenario(None, &key, at);
+                }
                 let started = self.run_started.unwrap_or(at);
                 self.record.lock().unwrap_or_else(|e| e.into_inner()).duration =
                     at.duration_since(started).unwrap_or(Duration::ZERO);
