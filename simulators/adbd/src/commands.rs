@@ -10,8 +10,8 @@ use crate::shell::{Output, NOT_FOUND};
 use crate::SimulatedAdbd;
 use android_sim::platform::shell::{self, ShellFact};
 use android_sim::{
-    BootState, CredentialHolder, CredentialKind, Device, Encryption, Entry, Ownership, Passcode, SimTime, TokenState,
-    Verification,
+    BootState, CredentialHolder, CredentialKind, Device, Encryption, Entry, Ownership, Passcode, RunState, SimTime,
+    TokenState, Verification,
 };
 
 /// The package of the simulated management agent (Android Device Policy).
@@ -492,13 +492,9 @@ fn am(session: &SimulatedAdbd, args: &[String]) -> Output {
                     Some(WORK_PROFILE_USER) if d.has_work_profile() => Some(CredentialHolder::WorkProfile),
                     _ => None,
                 };
-                holder.map(|h| {
-                    if d.boot_state() == BootState::Running && !d.in_direct_boot(h) {
-                        "RUNNING_UNLOCKED"
-                    } else {
-                        "RUNNING_LOCKED"
-                    }
-                })
+                // Our choice: a full-disk device waiting for its boot password
+                // reports its users RUNNING_LOCKED.
+                holder.map(|h| d.run_state(h).map_or("RUNNING_LOCKED", RunState::as_str))
             });
             match (state, user) {
                 (Ok(Some(s)), _) => Output::ok().out(format!("{s}\n")),
