@@ -195,6 +195,8 @@ impl Stack {
         mdm_config.smtp = Some(mail.addr().to_string());
         mdm_config.clock = Arc::new(ScenarioClock(mock.mock().clock().clone()));
         mdm_config.pubsub_topic = Some(TOPIC.into());
+        // Action ids name this scenario's MDM in a log shared by many.
+        mdm_config.id_prefix = format!("{nonce}_");
         mdm_config.poll_interval = Duration::from_millis(200);
         mdm_config.defects = config.mdm_defects.clone();
         let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;

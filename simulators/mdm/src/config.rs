@@ -183,6 +183,11 @@ pub struct ServeConfig {
     pub defects: Vec<Defect>,
     /// The Pub/Sub topic set on the enterprise (`projects/P/topics/T`).
     pub pubsub_topic: Option<String>,
+    /// Put in front of every action id (`act_{prefix}{n}`). Our choice: the
+    /// harness runs many MDMs in one process and gives each its scenario's
+    /// nonce, so an id in a log names one scenario's action, not "act_1" of
+    /// every scenario. Empty by default.
+    pub id_prefix: String,
     /// How often (wall time) sent actions are polled when no notification came.
     pub poll_interval: Duration,
     /// The `duration` given to every command (AMAPI's default is 600 s).
@@ -206,6 +211,7 @@ impl ServeConfig {
             mail_from: "Reference MDM <mdm@lockstep.test>".to_owned(),
             clock: Arc::new(SystemClock),
             defects: Vec::new(),
+            id_prefix: String::new(),
             pubsub_topic: None,
             poll_interval: Duration::from_secs(2),
             command_duration: Duration::from_secs(600),

@@ -54,7 +54,8 @@ impl Mdm {
         let store = match &config.db {
             Some(path) => Store::open(path)?,
             None => Store::in_memory()?,
-        };
+        }
+        .with_id_prefix(&config.id_prefix);
         let amapi = AmapiClient::new(&config.amapi_url, config.amapi_token.clone(), config.retry);
         let enterprise = resolve_enterprise(&store, &amapi, config).await?;
         let topic = config

@@ -37,6 +37,8 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Put in front of every action id (ServeConfig::id_prefix).
+    id_prefix: String,
 }
 
 impl Store {
@@ -53,6 +55,12 @@ impl Store {
         Self::init(Connection::open_in_memory()?)
     }
 
+    /// Action ids made from now on start `act_{prefix}`.
+    pub fn with_id_prefix(mut self, prefix: &str) -> Store {
+        self.id_prefix = prefix.to_owned();
+        self
+    }
+
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -63,7 +71,7 @@ impl Store {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store { conn: Mutex::new(conn), id_prefix: String::new() })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -250,7 +258,7 @@ impl Store {
     pub fn insert_action(&self, new: &NewAction<'_>, passcode: Option<&str>, at: DateTime<Utc>) -> Result<Action> {
         self.tx(|tx| {
             let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM actions", [], |r| r.get(0))?;
-            let id = format!("act_{seq}");
+            let id = format!("act_{}{seq}", self.id_prefix);
             tx.execute(
                 "INSERT INTO actions(seq, id, kind, device_id, requested_by, channel, status, send_to_user, lock_now,
                                      has_new_passcode, batch_id, created_at, updated_at)
