@@ -221,6 +221,11 @@ impl Mock {
         f.decide(target, self.now())
     }
 
+    /// Whether any fault is armed (so requests need matching at all).
+    pub(crate) fn has_faults(&self) -> bool {
+        !lock(&self.inner.faults).is_empty()
+    }
+
     pub(crate) fn start_outage(&self, id: &str, until: Timestamp) {
         lock(&self.inner.faults).start_outage(id, until);
     }
