@@ -7,7 +7,10 @@
 //! ends that connection with a logged reason, a message that stops half-way
 //! ends it after `packet_timeout`, and a peer that stops acknowledging ends
 //! it after `ack_timeout`. An idle connection between messages is kept: an
-//! adb server holds its device connections open for as long as it runs.
+//! adb server holds its device connections open for as long as it runs;
+//! but a new connection must send its CNXN within `handshake_timeout`, and
+//! at most `max_connections` are served at once (the rest wait in the
+//! backlog), so silent peers cannot exhaust the process's descriptors.
 
 use crate::protocol::{
     self, read_packet, shell_v2, Packet, ProtocolError, A_AUTH, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_STLS, A_SYNC,
@@ -42,6 +45,11 @@ pub struct AdbdConfig {
     pub ack_timeout: Duration,
     /// How long one write to the socket may block.
     pub write_timeout: Duration,
+    /// How long a new connection may take to send its CNXN (a silent peer
+    /// is dropped after this).
+    pub handshake_timeout: Duration,
+    /// Connections served at once; the rest wait in the kernel's backlog.
+    pub max_connections: usize,
 }
 
 impl Default for AdbdConfig {
@@ -51,6 +59,10 @@ impl Default for AdbdConfig {
             packet_timeout: Duration::from_secs(5),
             ack_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
+            // Our choice: 10 s for the CNXN and 64 connections, well under
+            // a 256-descriptor limit; an adb server needs one.
+            handshake_timeout: Duration::from_secs(10),
+            max_connections: 64,
         }
     }
 }
@@ -126,7 +138,18 @@ async fn accept_loop(
     let (reboots, _) = watch::channel(0u64);
     let reboots = Arc::new(reboots);
     let mut connections = JoinSet::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     loop {
+        // Accept only with a free slot: the rest wait in the backlog, and the
+        // process never runs out of descriptors.
+        let permit = tokio::select! {
+            _ = stopped.changed() => break,
+            p = Arc::clone(&permits).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
         tokio::select! {
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
@@ -134,6 +157,7 @@ async fn accept_loop(
                     let conn = Connection::new(adbd.clone(), config.clone(), peer, reboots.clone());
                     let incidents = incidents.clone();
                     connections.spawn(async move {
+                        let _permit = permit;
                         if let Err(reason) = conn.run(stream).await {
                             tracing::warn!(%peer, "adbd-sim: closing the connection: {reason}");
                             incidents.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{peer}: {reason}"));
@@ -158,6 +182,8 @@ enum ConnectionError {
     Protocol(#[from] ProtocolError),
     #[error("the peer did not acknowledge stream {stream}'s write within {timeout:?} (it vanished mid-stream?)")]
     NoAck { stream: u32, timeout: Duration },
+    #[error("the peer sent no CNXN within {0:?}")]
+    NoHandshake(Duration),
     #[error("{0} arrived before CNXN; the connection was never set up")]
     BeforeConnect(String),
     #[error("writing to the peer failed: {0}")]
@@ -220,10 +246,20 @@ impl Connection {
         let (mut reader, mut writer) = stream.into_split();
         let mut reboots = self.reboots.subscribe();
         reboots.mark_unchanged();
+        let handshake_by = Instant::now() + self.config.handshake_timeout;
         loop {
             self.flush(&mut writer).await?;
             let deadline = self.streams.iter().filter_map(|(id, s)| s.awaiting_ack.map(|d| (d, *id))).min();
             let read = read_packet(&mut reader, self.config.packet_timeout);
+            let read = async {
+                if self.connected {
+                    return read.await.map_err(ConnectionError::from);
+                }
+                match tokio::time::timeout_at(handshake_by, read).await {
+                    Ok(r) => r.map_err(ConnectionError::from),
+                    Err(_) => Err(ConnectionError::NoHandshake(self.config.handshake_timeout)),
+                }
+            };
             let packet = tokio::select! {
                 _ = reboots.changed() => {
                     tracing::info!(peer = %self.peer, "adbd-sim: the device restarts; dropping the connection");
@@ -233,9 +269,8 @@ impl Connection {
                     match deadline {
                         Some((at, stream)) => tokio::time::timeout_at(at, read)
                             .await
-                            .map_err(|_| ConnectionError::NoAck { stream, timeout: self.config.ack_timeout })?
-                            .map_err(ConnectionError::from),
-                        None => read.await.map_err(ConnectionError::from),
+                            .map_err(|_| ConnectionError::NoAck { stream, timeout: self.config.ack_timeout })?,
+                        None => read.await,
                     }
                 } => result?,
             };

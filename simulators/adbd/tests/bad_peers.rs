@@ -179,3 +179,22 @@ async fn a_device_below_api_24_offers_no_shell_v2() {
     let cnxn = c.handshake().await;
     assert!(String::from_utf8_lossy(&cnxn.payload).ends_with("features="));
 }
+
+#[tokio::test]
+async fn silent_connections_do_not_stop_the_device() {
+    let device = common::device("google-pixel-8", None);
+    let config = adbd_sim::AdbdConfig {
+        handshake_timeout: Duration::from_millis(200),
+        max_connections: 16,
+        ..common::quick_config()
+    };
+    let adbd = common::serve(&device, config).await;
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        silent.push(tokio::net::TcpStream::connect(adbd.addr()).await.unwrap());
+    }
+    still_serves(&adbd).await;
+    let seen = incidents(&adbd, 1).await;
+    assert!(seen.iter().any(|s| s.contains("no CNXN within")), "a silent peer is dropped: {seen:?}");
+    drop(silent);
+}

@@ -10,7 +10,8 @@
 //!
 //! Run: `cargo bench -p amapi-mock --bench throughput`
 //! (optional: `-- SECONDS CONNECTIONS DEVICES`). Target: the mock serves at
-//! least half the ceiling's requests per second.
+//! least 0.8 of the ceiling's requests per second. Then 100,000 more
+//! commands in process, and the live heap they leave per command.
 
 // A counting global allocator needs `unsafe impl GlobalAlloc`; it only
 // forwards to the system allocator.
@@ -201,6 +202,24 @@ async fn round(run: &mut Run, addr: SocketAddr, connections: usize, devices: usi
     run.seconds += started.elapsed().as_secs_f64();
 }
 
+/// Issue `n` commands in process (round-robin over the devices) and report
+/// the live heap they leave behind: operations, their indexes, the journal.
+async fn kept_per_command(mock: &Mock, devices: usize, n: usize) {
+    use tower::ServiceExt;
+    let router = mock.router();
+    let before = LIVE.load(Ordering::Relaxed);
+    for i in 0..n {
+        let uri = format!("/v1/enterprises/{ENTERPRISE}/devices/d{:05}:issueCommand", i % devices);
+        let req = http::Request::post(uri).body(axum::body::Body::from(r#"{"type":"LOCK"}"#)).unwrap();
+        let response = router.clone().oneshot(req).await.unwrap();
+        assert!(response.status().is_success());
+        let _ = response.into_body().collect().await;
+    }
+    let after = LIVE.load(Ordering::Relaxed);
+    let per = after.saturating_sub(before) / n;
+    println!("bytes kept per command after {n} more commands: {per} (journal included; operations age out 24 h after their deadline, at most 1,000 per device)");
+}
+
 fn main() {
     let args: Vec<f64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let seconds = args.first().copied().unwrap_or(4.0);
@@ -241,9 +260,10 @@ fn main() {
             ours.tally.errors
         );
         let ratio = ours.per_second() / bare.per_second();
-        println!("ratio mock/ceiling: {ratio:.2} (target >= 0.50: {})", if ratio >= 0.5 { "met" } else { "NOT met" });
+        println!("ratio mock/ceiling: {ratio:.2} (target >= 0.80: {})", if ratio >= 0.8 { "met" } else { "NOT met" });
         let journaled = mock.journal(&Default::default()).len();
-        println!("journal entries kept: {journaled} (ring buffer)");
+        println!("journal entries kept: {journaled} (at most 10,000 and 32 MiB)");
         running.shutdown().await.unwrap();
+        kept_per_command(&mock, devices, 100_000).await;
     });
 }

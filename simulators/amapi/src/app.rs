@@ -49,7 +49,7 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     }
     let resolved = routes::resolve(&parts.method, &path);
     let decision = match &resolved {
-        Ok(call) => {
+        Ok(call) if mock.has_faults() => {
             let (device, operation) = (call.device_name(), call.operation_name());
             mock.decide_fault(&Target {
                 route: call.id(),
@@ -58,7 +58,7 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
                 operation: operation.as_deref(),
             })
         }
-        Err(_) => Default::default(),
+        _ => Default::default(),
     };
     if let Some(latency) = decision.latency {
         tokio::time::sleep(latency).await;

@@ -208,15 +208,12 @@ impl Record {
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
-        Journal::with_budget(capacity, DEFAULT_BYTE_BUDGET)
-    }
-
     pub fn with_budget(capacity: usize, budget: usize) -> Self {
         Journal { records: VecDeque::new(), capacity, budget, bytes: 0, next_seq: 1 }
     }
 
     /// The bytes the kept entries cost (an estimate).
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -290,7 +287,7 @@ mod tests {
 
     #[test]
     fn filters_limits_and_capacity() {
-        let mut j = Journal::new(3);
+        let mut j = Journal::with_budget(3, usize::MAX);
         for (m, s) in [("GET", 200), ("POST", 429), ("POST", 200), ("GET", 404)] {
             j.push(record(m, "/v1/enterprises/e/devices", s, ""));
         }

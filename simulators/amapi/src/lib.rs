@@ -31,6 +31,7 @@ pub mod errors;
 pub mod faults;
 pub mod fleet;
 pub mod journal;
+pub mod listen;
 mod migration;
 pub mod notifications;
 mod operations;
@@ -53,7 +54,7 @@ pub use faults::{Effect, Fault, FaultPlan, FaultReport};
 pub use fleet::{Fleet, FleetError};
 pub use journal::{JournalEntry, JournalFilter};
 pub use notifications::{PublishedMessage, PushRetry, PushSubscription};
-pub use serve::{serve, serve_mock, ClockChoice, RunningMock, ServeConfig};
+pub use serve::{serve, serve_mock, serve_mock_with, ClockChoice, RunningMock, ServeConfig};
 pub use world::NotificationType;
 
 use android_sim::{Device, DeviceProfile, SimTime};
@@ -218,6 +219,11 @@ impl Mock {
             return faults::Decision::default();
         }
         f.decide(target, self.now())
+    }
+
+    /// Whether any fault is armed (so requests need matching at all).
+    pub(crate) fn has_faults(&self) -> bool {
+        !lock(&self.inner.faults).is_empty()
     }
 
     pub(crate) fn start_outage(&self, id: &str, until: Timestamp) {

@@ -41,6 +41,8 @@ pub struct ServeConfig {
     pub catalogue: Option<PathBuf>,
     /// Strict mode (also `[mock] strict = true` in the fleet file).
     pub strict: bool,
+    /// Connection cap and header-read/idle timeout.
+    pub limits: crate::listen::Limits,
 }
 
 impl Default for ServeConfig {
@@ -55,6 +57,7 @@ impl Default for ServeConfig {
             push_retry: PushRetry::default(),
             catalogue: None,
             strict: false,
+            limits: crate::listen::Limits::default(),
         }
     }
 }
@@ -137,7 +140,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         Some(f) => mock.enroll_fleet(f)?,
         None => Vec::new(),
     };
-    let mut running = serve_mock(mock, config.addr).await?;
+    let mut running = serve_mock_with(mock, config.addr, config.limits).await?;
     running.devices = devices;
     Ok(running)
 }
@@ -145,16 +148,24 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
 /// Serve an already built mock on `addr` (e.g. one a test set up in
 /// process). With a real clock, a background task expires due commands.
 pub async fn serve_mock(mock: Mock, addr: SocketAddr) -> Result<RunningMock, Error> {
+    serve_mock_with(mock, addr, crate::listen::Limits::default()).await
+}
+
+/// [`serve_mock`] with chosen connection limits.
+pub async fn serve_mock_with(
+    mock: Mock,
+    addr: SocketAddr,
+    limits: crate::listen::Limits,
+) -> Result<RunningMock, Error> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
     let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = mock.router();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        crate::listen::serve_router(listener, router, limits, async move {
+            let _ = rx.await;
+        })
+        .await
     });
     let sweeper = (!mock.clock().is_virtual()).then(|| {
         let weak = Arc::downgrade(&mock.inner);

@@ -111,3 +111,40 @@ async fn the_journal_stays_within_its_byte_budget() {
     assert!(bytes <= budget, "{bytes} bytes of bodies kept");
     assert!(kept.len() < 100 && !kept.is_empty(), "{} entries", kept.len());
 }
+
+/// One plain HTTP/1.1 GET on a fresh connection: the status line.
+async fn get_status_line(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn silent_connections_do_not_stop_the_server() {
+    let (mock, _) = mock();
+    let limits =
+        amapi_mock::listen::Limits { max_connections: 32, header_read_timeout: std::time::Duration::from_millis(200) };
+    let server = amapi_mock::serve_mock_with(mock, "127.0.0.1:0".parse().unwrap(), limits).await.unwrap();
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        silent.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    let path = format!("/v1/enterprises/{ENTERPRISE}");
+    assert_eq!(get_status_line(server.addr, &path).await, "HTTP/1.1 200 OK", "served despite 300 silent peers");
+    // A peer that sends half a request head is cut off too.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut half = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    half.write_all(b"GET /v1/enterprises HTTP/1.1\r\nhost:").await.unwrap();
+    let mut buf = Vec::new();
+    let guard = std::time::Duration::from_secs(60);
+    let closed = tokio::time::timeout(guard, half.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the server closes a connection whose request head never completes");
+    let closed = tokio::time::timeout(guard, silent[0].read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "and one that never says anything");
+    assert_eq!(get_status_line(server.addr, &path).await, "HTTP/1.1 200 OK");
+    drop(silent);
+    server.shutdown().await.unwrap();
+}

@@ -76,7 +76,8 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
         let shutdown = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        let limits = amapi_mock::listen::Limits::default();
+        if let Err(e) = amapi_mock::listen::serve_router(listener, app, limits, shutdown).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });

@@ -1,0 +1,88 @@
+//! Serving an axum router on a socket so that no client can stop the
+//! server: at most `max_connections` connections at once (the rest wait in
+//! the kernel's backlog until one ends, so the process never runs out of
+//! descriptors), and a connection that does not send a complete request
+//! head within `header_read_timeout` is closed, whether it is new or idle
+//! between keep-alive requests (hyper's header-read timer starts whenever
+//! the connection waits for a request head). Used by the AMAPI mock and the
+//! reference MDM.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+/// How much a server admits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// How long a request head (a new connection's first, or the next on a
+    /// kept-alive one) may take to arrive.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Limits {
+    /// Our choice: 128 connections and 10 s, well under a 256-descriptor
+    /// limit and well over what a test client needs.
+    fn default() -> Self {
+        Limits { max_connections: 128, header_read_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Serve `router` on `listener` until `shutdown` completes; then stop
+/// accepting, let each connection finish its request in flight, and return.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (stop, stopped) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            p = Arc::clone(&permits).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors or a connection reset before accept:
+                // wait a little and go on serving.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let mut stopped = stopped.clone();
+        while connections.try_join_next().is_some() {}
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = stopped.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
+    }
+    let _ = stop.send(true);
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
