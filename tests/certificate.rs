@@ -52,9 +52,14 @@ fn a_simulated_device_is_certified_under_its_own_name() {
         assert!(name.ends_with(model) && !name.contains("google-pixel-8"), "{name}");
         assert_eq!(check["result"], "pass", "{check}");
     }
-    for key in ["android_version", "api_level", "build_id", "security_patch"] {
+    for key in ["android_version", "api_level", "build_id", "security_patch", "build_fingerprint"] {
         assert!(!c["device"][key].is_null(), "{key}");
     }
+    let fingerprint = c["device"]["build_fingerprint"].as_str().unwrap();
+    assert!(
+        fingerprint.starts_with("samsung/samsung-galaxy-s22/") && fingerprint.ends_with(":user/release-keys"),
+        "{fingerprint}"
+    );
     for key in ["tool", "suite", "date", "replay"] {
         assert!(!c[key].as_str().unwrap().is_empty(), "{key}");
     }
@@ -87,6 +92,8 @@ fn no_locksettings_before_android_8_is_not_a_firmware_failure() {
     assert_eq!(code, 4, "no check applied, none failed: {out}");
     assert_eq!(c["verdict"], "incomplete");
     assert!(!c["title"].as_str().unwrap().contains("SIMULATED"), "reached over adb, it is certified as a device");
+    let fingerprint = c["device"]["build_fingerprint"].as_str().unwrap_or_default();
+    assert!(fingerprint.starts_with("google/motorola-nexus-6/"), "read over adb: {fingerprint:?}");
     for check in c["checks"].as_array().unwrap() {
         assert_eq!(check["result"], "not-applicable", "{check}");
         assert!(check["reason"].as_str().unwrap().contains("harness limitation"), "{check}");

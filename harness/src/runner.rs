@@ -353,7 +353,11 @@ fn skipped_record(suite: &Suite, i: &Instance, reason: String) -> ScenarioRecord
 }
 
 /// The scenario as the log names it (its path relative to where the run started).
-fn log_record(feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario) -> ScenarioRecord {
+fn log_record(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> ScenarioRecord {
     let full = feature.path.clone().unwrap_or_default();
     let base = std::env::current_dir().unwrap_or_default();
     let file = full.strip_prefix(&base).unwrap_or(&full).display().to_string();

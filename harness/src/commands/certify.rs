@@ -99,7 +99,7 @@ async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<C
             Ok(CertifiedDevice {
                 device: if serial.starts_with("tcp:") { serial.clone() } else { format!("adb:{serial}") },
                 simulated: false,
-                build_fingerprint: None,
+                build_fingerprint: Some(f.build_fingerprint.clone()).filter(|s| !s.is_empty()),
                 serial: Some(f.serial.clone()).filter(|s| !s.is_empty()),
                 manufacturer: f.manufacturer.clone(),
                 model: f.model.clone(),
@@ -116,7 +116,7 @@ async fn describe(choice: &DeviceChoice, fixtures: &std::path::Path) -> Result<C
             Ok(CertifiedDevice {
                 device: format!("profile:{name}"),
                 simulated: true,
-                build_fingerprint: None,
+                build_fingerprint: Some(p.build_fingerprint()),
                 serial: None,
                 manufacturer: p.manufacturer,
                 model: p.model,

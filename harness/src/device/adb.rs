@@ -107,6 +107,8 @@ pub struct AdbFacts {
     pub android_version: String,
     pub api_level: u8,
     pub build_id: String,
+    /// `ro.build.fingerprint`, or empty.
+    pub build_fingerprint: String,
     pub security_patch: String,
     /// `file`, `block`, or empty.
     pub crypto_type: String,
@@ -205,6 +207,7 @@ impl AdbDevice {
             "ro.build.version.security_patch",
             "ro.crypto.type",
             "ro.serialno",
+            "ro.build.fingerprint",
         ];
         let line = props.iter().map(|p| format!("getprop {p}")).collect::<Vec<_>>().join("; ");
         let e = endpoint.clone();
@@ -232,6 +235,7 @@ impl AdbDevice {
             android_version: get(1),
             api_level,
             build_id: get(5),
+            build_fingerprint: get(9),
             security_patch: get(6),
             crypto_type: get(7),
             management,

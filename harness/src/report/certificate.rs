@@ -167,7 +167,7 @@ impl Certificate {
             ("Manufacturer and model", d.display_name()),
             ("Android", format!("{} (API {})", d.android_version, d.api_level)),
             ("Build", d.build_id.clone()),
-            ("Build fingerprint", unknown(&d.build_fingerprint, "the device backend does not read it")),
+            ("Build fingerprint", unknown(&d.build_fingerprint, "the device did not report it")),
             ("Serial", unknown(&d.serial, "a simulated device has none")),
             ("Security patch", d.security_patch.clone()),
             ("Encryption", d.encryption.clone()),

@@ -88,6 +88,7 @@ pub fn properties(session: &SimulatedAdbd) -> Vec<(String, String)> {
             ("ro.build.version.sdk", api.to_string()),
             ("ro.build.version.release", p.android_version.clone()),
             ("ro.build.id", p.build_id.clone()),
+            ("ro.build.fingerprint", p.build_fingerprint()),
             ("ro.product.manufacturer", p.manufacturer.clone()),
             ("ro.product.brand", p.brand.clone()),
             ("ro.product.model", p.model.clone()),

@@ -155,6 +155,19 @@ pub struct DeviceProfile {
 }
 
 impl DeviceProfile {
+    /// The build fingerprint (`ro.build.fingerprint`) a device of this
+    /// profile reports, in Android's shape
+    /// `BRAND/PRODUCT/DEVICE:RELEASE/ID/INCREMENTAL:TYPE/TAGS`. Our choice:
+    /// the profile's name stands for product and device (as in
+    /// `ro.product.name`), the build id for the incremental, and every
+    /// simulated build is a `user` build signed with `release-keys`.
+    pub fn build_fingerprint(&self) -> String {
+        format!(
+            "{}/{}/{}:{}/{}/{}:user/release-keys",
+            self.brand, self.name, self.name, self.android_version, self.build_id, self.build_id
+        )
+    }
+
     /// A profile is a negative control when it names the twin it breaks.
     pub fn is_negative_control(&self) -> bool {
         self.conformance.negative_control_of.is_some()
