@@ -27,7 +27,7 @@ pub mod stack;
 pub mod steps;
 pub mod suite;
 pub mod tags;
-pub mod target;
+pub mod driver;
 pub mod world;
 
 /// Exit status: every selected scenario passed.

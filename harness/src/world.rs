@@ -9,7 +9,7 @@ use crate::passcodes::Rng;
 use crate::redact::Secrets;
 use crate::stack::{SharedTarget, Stack};
 use crate::tags::VENDORS;
-use crate::target::Reply;
+use crate::driver::{Accepted, BatchResult, Preview, Refusal};
 use android_sim::Passcode;
 use cucumber::gherkin;
 use std::collections::BTreeMap;
@@ -27,9 +27,9 @@ pub struct LockstepWorld {
     pub people: BTreeMap<String, Person>,
     pub handsets: BTreeMap<String, Handset>,
     /// A work-profile passcode policy for the next enrollments.
-    pub policy: Option<serde_json::Value>,
-    /// The MDM's last answer to an action request.
-    pub last: Option<Reply>,
+    pub policy: Option<crate::driver::PasswordPolicy>,
+    /// The MDM's last answer to an action request or the reset wizard.
+    pub last: Option<LastAnswer>,
     /// The last direct AMAPI command's final operation.
     pub amapi_result: Option<serde_json::Value>,
 }
@@ -42,6 +42,40 @@ impl fmt::Debug for LockstepWorld {
             .field("people", &self.people.keys().collect::<Vec<_>>())
             .field("devices", &self.handsets.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
+    }
+}
+
+/// What the MDM last answered to an action request or the reset wizard.
+#[derive(Debug, Clone)]
+pub enum LastAnswer {
+    Started(Accepted),
+    Batch(Vec<BatchResult>),
+    Preview(Preview),
+    Refused(Refusal),
+}
+
+impl LastAnswer {
+    /// The answer, or its refusal.
+    pub fn from_answer<T>(answer: Result<T, Refusal>, ok: impl FnOnce(T) -> LastAnswer) -> LastAnswer {
+        match answer {
+            Ok(t) => ok(t),
+            Err(r) => LastAnswer::Refused(r),
+        }
+    }
+
+    /// One line for a failure message.
+    pub fn summary(&self) -> String {
+        match self {
+            LastAnswer::Started(a) => format!("accepted: action {} ({})", a.action_id, a.status),
+            LastAnswer::Batch(r) => format!("a batch of {} result(s)", r.len()),
+            LastAnswer::Preview(p) => format!(
+                "the wizard for device {} (can_reset {}, {} requirement(s))",
+                p.device.id,
+                p.can_reset,
+                p.requirements.len()
+            ),
+            LastAnswer::Refused(r) => format!("refused: {r}"),
+        }
     }
 }
 
@@ -208,10 +242,10 @@ impl LockstepWorld {
         &mut self,
         alias: &str,
         kind: &'static str,
-        reply: &Reply,
+        reply: &Result<Accepted, Refusal>,
         new: Option<Passcode>,
     ) -> Result<(), Failure> {
-        let action = reply.str("/action_id").map(str::to_owned);
+        let action = reply.as_ref().ok().map(|a| a.action_id.clone());
         let h = self.handset_mut(alias)?;
         if let Some(action) = action {
             h.last_action.insert(kind, action);
@@ -229,19 +263,11 @@ impl LockstepWorld {
         &mut self,
         name: &str,
         alias: &str,
-    ) -> Result<Result<Option<String>, Reply>, Failure> {
+    ) -> Result<Result<Option<String>, Refusal>, Failure> {
         let token = self.session(name).await?;
         let id = self.handset(alias)?.mdm_id.clone();
-        let reply = self
-            .stack()?
-            .mdm()
-            .get(&format!("/devices/{id}/security"), Some(&token))
-            .await
-            .map_err(|e| self.fail(e.to_string()))?;
-        if !reply.ok() {
-            return Ok(Err(reply));
-        }
-        Ok(Ok(reply.str("/latest_reset_passcode").map(str::to_owned)))
+        let reply = self.stack()?.mdm().security(&token, &id).await.map_err(|e| self.fail(e.to_string()))?;
+        Ok(reply.map(|s| s.latest_reset_passcode))
     }
 
     /// The passcode the last reset of `alias` set: known already (chosen by
@@ -257,14 +283,10 @@ impl LockstepWorld {
         let shown = eventually(self, &format!("the device page of \"{alias}\" to show the new passcode"), || {
             let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
             async move {
-                let reply = mdm
-                    .get(&format!("/devices/{id}/security"), Some(&token))
-                    .await
-                    .map_err(|e| Failure(e.to_string()))?;
-                if !reply.ok() {
-                    return Err(Failure(format!("the MDM refused the observer the device page: {}", reply.status)));
+                match mdm.security(&token, &id).await.map_err(|e| Failure(e.to_string()))? {
+                    Ok(security) => Ok(security.latest_reset_passcode),
+                    Err(r) => Err(Failure(format!("the MDM refused the observer the device page: {r}"))),
                 }
-                Ok(reply.str("/latest_reset_passcode").map(str::to_owned))
             }
         })
         .await?;
@@ -294,10 +316,13 @@ impl LockstepWorld {
             async move {
                 let queued = mock.device_view(&device).map(|v| v.pending_commands > 0).unwrap_or(false);
                 for id in &actions {
-                    let reply =
-                        mdm.get(&format!("/actions/{id}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
-                    match reply.str("/status").unwrap_or_default() {
-                        "completed" | "failed" | "expired" | "cancelled" => {}
+                    let action = mdm
+                        .action(&token, id)
+                        .await
+                        .map_err(|e| Failure(e.to_string()))?
+                        .map_err(|r| Failure(format!("the MDM refused the observer the action log: {r}")))?;
+                    match action.status.as_str() {
+                        _ if action.is_terminal() => {}
                         "sent" if queued => {}
                         _ => return Ok(None),
                     }

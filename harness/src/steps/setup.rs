@@ -43,7 +43,11 @@ async fn policy(w: &mut LockstepWorld, quality: String, minimum: u8) -> StepResu
     // The driver protocol's policy: android-sim's PasswordPolicy fields,
     // with AMAPI's quality and scope names.
     let quality = quality.replace('-', "_").to_uppercase();
-    w.policy = Some(serde_json::json!({ "quality": quality, "minimum_length": minimum, "scope": "SCOPE_PROFILE" }));
+    w.policy = Some(crate::driver::PasswordPolicy {
+        quality,
+        minimum_length: u32::from(minimum),
+        scope: "SCOPE_PROFILE".into(),
+    });
     Ok(())
 }
 
@@ -73,7 +77,7 @@ async fn enrolled(
     let unlock_after = not_unlocked.is_empty();
     let handset = w
         .stack()?
-        .enroll(&profile, ownership, &owner, &owner_email, passcode.as_ref(), w.policy.clone(), unlock_after)
+        .enroll(&profile, ownership, &owner, &owner_email, passcode.as_ref(), w.policy.as_ref(), unlock_after)
         .await
         .map_err(|e| w.fail(format!("enrolling \"{alias}\": {e}")))?;
     w.handsets.insert(alias, handset);
