@@ -132,6 +132,7 @@ fn describe(kind: &jsonschema::error::ValidationErrorKind) -> String {
         K::AdditionalProperties { unexpected } => format!("the fields {} are not in the protocol", unexpected.join(", ")),
         K::Type { kind } => format!("the value must be of type {kind:?}"),
         K::Enum { options } => format!("the value must be one of {options}"),
+        K::Format { format } => format!("the value is not a {format}"),
         K::AnyOf | K::OneOfNotValid | K::OneOfMultipleValid => "the value matches none of the allowed shapes".into(),
         other => {
             // Other keywords: name the keyword, not the value.
@@ -174,7 +175,8 @@ mod tests {
     #[test]
     fn nullable_fields_take_null_and_others_do_not() {
         let action = json!({"id": "a", "kind": "lock", "device_id": "d", "requested_by": "x", "status": "sent",
-            "created_at": "t", "updated_at": "t", "reason": null, "sent_at": null});
+            "created_at": "2026-01-05T09:00:00.000Z", "updated_at": "2026-01-05T09:00:00.000Z",
+            "reason": null, "sent_at": null});
         check("GET /actions/{id}", 200, &action).unwrap();
         let mut bad = action.clone();
         bad["kind"] = Value::Null;
