@@ -136,7 +136,12 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         }
         Target::Embedded => None,
     };
-    let facts = shared.as_ref().map(|s| TargetFacts { url: s.url.clone(), vendor: s.vendor.clone() });
+    let facts = shared.as_ref().map(|s| TargetFacts {
+        url: s.url.clone(),
+        vendor: s.vendor.clone(),
+        capabilities: s.about.capabilities.clone(),
+        requirements: s.about.requirements.clone(),
+    });
     let (suite, plan) = load_and_plan(&config, facts.as_ref())?;
 
     report::clear_owned(&config.report_dir).map_err(RunError::Write)?;
