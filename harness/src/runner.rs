@@ -207,15 +207,24 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                 let evidence = evidence.clone();
                 let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
                 async move {
+                    // A fault the scenario armed must have fired by its end.
+                    let mut unfired = Vec::new();
                     if let Some(world) = world {
                         crate::evidence::harvest_passcodes(world).await;
                         let seen = if failed { crate::evidence::collect(world).await } else { Vec::new() };
                         let devices = crate::evidence::devices(world);
                         evidence.keep(feature.path.as_ref(), scenario.position.line, devices, seen);
+                        if !failed {
+                            unfired = world.unfired_faults();
+                        }
                         world.stop().await;
                     }
                     gate.running.fetch_sub(1, Ordering::SeqCst);
                     gate.changed.notify_waiters();
+                    // cucumber records a panicking after-hook as the scenario's failure.
+                    if !unfired.is_empty() {
+                        panic!("{}", unfired.join("; "));
+                    }
                 }
                 .boxed_local()
             });

@@ -32,6 +32,8 @@ pub struct LockstepWorld {
     pub last: Option<LastAnswer>,
     /// The last direct AMAPI command's final operation.
     pub amapi_result: Option<serde_json::Value>,
+    /// The AMAPI faults this scenario armed: the mock's id and what it is.
+    pub faults: Vec<(String, String)>,
 }
 
 impl fmt::Debug for LockstepWorld {
@@ -293,6 +295,80 @@ impl LockstepWorld {
         let p = self.learn(&shown);
         self.handset_mut(alias)?.new_passcode = Some(p.clone());
         Ok(p)
+    }
+}
+
+impl LockstepWorld {
+    /// Arm one AMAPI fault per device of this scenario, scoped to that
+    /// device, so that scenarios sharing a mock never see each other's
+    /// faults. `what` says in a failure what was never served.
+    pub fn arm_fault(&mut self, what: &str, fault: impl Fn(&str) -> amapi_mock::faults::Fault) -> StepResult {
+        if self.handsets.is_empty() {
+            return Err(self.fail("a fault is scoped to the scenario's devices; enroll a device before arming it"));
+        }
+        let devices: Vec<String> = self.handsets.values().map(|h| h.amapi_name.clone()).collect();
+        for device in devices {
+            let id = format!("{device}/fault-{}", self.faults.len() + 1);
+            let armed = self.stack()?.mock().add_fault(fault(&device).id(id)).map_err(|e| self.fail(e.to_string()))?;
+            self.faults.push((armed, format!("{what} of {device}")));
+        }
+        Ok(())
+    }
+
+    /// The faults this scenario armed that never fired: each one is a
+    /// scenario that passed without testing what it says it tests.
+    pub fn unfired_faults(&self) -> Vec<String> {
+        let Some(stack) = self.stack.as_ref() else { return Vec::new() };
+        self.faults
+            .iter()
+            .filter(|(id, _)| stack.mock().fault_fired(id).unwrap_or(0) == 0)
+            .map(|(_, what)| format!("{what} was never served"))
+            .collect()
+    }
+}
+
+/// How long nothing may change (the mock's journal for this scenario's
+/// devices, the mail to its people) before the system counts as quiet.
+pub const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_millis(400);
+
+impl LockstepWorld {
+    /// What a negative or counting check needs to be true before it looks:
+    /// every action of the scenario settled, then the mock's journal for
+    /// the scenario's devices and the mail to its people unchanged for a
+    /// [`SETTLE_WINDOW`]. Never a snapshot.
+    pub async fn quiesce(&self) -> Result<(), Failure> {
+        let aliases: Vec<String> = self.handsets.keys().cloned().collect();
+        for alias in &aliases {
+            self.settle(alias).await?;
+        }
+        let stack = self.stack()?;
+        let devices: Vec<String> = self.handsets.values().map(|h| h.amapi_name.clone()).collect();
+        let emails: Vec<String> = self.people.values().map(|p| p.email.clone()).collect();
+        let fingerprint = || {
+            let journal = devices
+                .iter()
+                .map(|d| {
+                    let filter =
+                        amapi_mock::JournalFilter { path_prefix: Some(format!("/v1/{d}")), ..Default::default() };
+                    stack.mock().journal(&filter).iter().map(|e| e.seq).max().unwrap_or(0)
+                })
+                .collect::<Vec<_>>();
+            let mail: usize = emails.iter().map(|e| stack.mail_to(e).len()).sum();
+            (journal, mail)
+        };
+        let last = std::cell::RefCell::new(fingerprint());
+        eventually(self, "the AMAPI journal and the mail sink to stay unchanged for a settle window", || {
+            let last = &last;
+            let fingerprint = &fingerprint;
+            async move {
+                tokio::time::sleep(SETTLE_WINDOW).await;
+                let now = fingerprint();
+                let quiet = now == *last.borrow();
+                *last.borrow_mut() = now;
+                Ok(quiet.then_some(()))
+            }
+        })
+        .await
     }
 }
 

@@ -144,29 +144,9 @@ async fn mail(w: &mut LockstepWorld, name: String, alias: String) -> StepResult 
 #[then(regex = r"^(\w+) receives no mail$")]
 async fn no_mail(w: &mut LockstepWorld, name: String) -> StepResult {
     let email = w.person(&name)?.email.clone();
-    // Mail goes out when an action starts or settles; wait for every action to settle first.
-    let pending: Vec<(String, String)> = w
-        .handsets
-        .iter()
-        .flat_map(|(alias, h)| h.last_action.keys().map(move |k| (alias.clone(), k.to_string())))
-        .collect();
-    for (alias, kind) in pending {
-        let token = w.observer().await?;
-        let id = w.handset(&alias)?.last_action.get(kind.as_str()).cloned().unwrap_or_default();
-        let mdm = w.stack()?.mdm().clone();
-        eventually(w, &format!("the {kind} of \"{alias}\" to settle"), || {
-            let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
-            async move {
-                let entry = mdm
-                    .action(&token, &id)
-                    .await
-                    .map_err(|e| Failure(e.to_string()))?
-                    .map_err(|r| Failure(format!("the MDM refused the observer the action log: {r}")))?;
-                Ok(entry.is_terminal().then_some(()))
-            }
-        })
-        .await?;
-    }
+    // Mail goes out when an action starts or settles: wait until the
+    // actions have settled and the mail sink has been idle for a while.
+    w.quiesce().await?;
     let mails = w.stack()?.mail_to(&email);
     if mails.is_empty() {
         Ok(())
@@ -307,6 +287,7 @@ async fn refuses(w: &mut LockstepWorld, text: String, step: &Step) -> StepResult
 
 #[then(regex = r#"^nothing has been sent to "(\w+)"$"#)]
 async fn nothing_sent(w: &mut LockstepWorld, alias: String) -> StepResult {
+    w.quiesce().await?;
     let name = w.handset(&alias)?.amapi_name.clone();
     let n = w.stack()?.commands_sent(&name, None);
     if n == 0 {
@@ -318,6 +299,7 @@ async fn nothing_sent(w: &mut LockstepWorld, alias: String) -> StepResult {
 
 #[then(regex = r#"^the MDM sent exactly one passcode reset to "(\w+)"$"#)]
 async fn exactly_one(w: &mut LockstepWorld, alias: String) -> StepResult {
+    w.quiesce().await?;
     let name = w.handset(&alias)?.amapi_name.clone();
     let n = w.stack()?.commands_sent(&name, Some("RESET_PASSWORD"));
     if n == 1 {
