@@ -195,11 +195,15 @@ async fn one_case(
     let answer: Value = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).map_err(|_| format!("{operation} answered {status} with a body that is not JSON"))?
+        serde_json::from_slice(&bytes)
+            .map_err(|_| format!("{operation} answered {status} with a body that is not JSON"))?
     };
     check(operation, status, &answer).map_err(|p| format!("{operation} answered {status}: {p}"))?;
     if operation == "GET /devices/{id}" && status == 200 && who != 0 && answer.get("security").is_some() {
-        return Err(format!("{operation}: `security` present for role {}; the protocol says absent", ROLES[who].wire()));
+        return Err(format!(
+            "{operation}: `security` present for role {}; the protocol says absent",
+            ROLES[who].wire()
+        ));
     }
     Ok(())
 }

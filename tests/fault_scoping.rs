@@ -28,7 +28,9 @@ fn a_fault_that_never_fired_fails_its_scenario() {
     });
     let s = &result.record.scenarios[0];
     match &s.outcome {
-        Outcome::Failed { message, .. } => assert!(message.contains("429") && message.contains("never served"), "{message}"),
+        Outcome::Failed { message, .. } => {
+            assert!(message.contains("429") && message.contains("never served"), "{message}")
+        }
         other => panic!("expected the scenario to fail; it ended {other:?}"),
     }
 }

@@ -10,8 +10,8 @@
 //! written, marked interrupted, and the run exits 130.
 
 use crate::config::{DeviceChoice, RunConfig, Target};
-use crate::device::adb::Endpoint;
 use crate::console::{Console, Mode};
+use crate::device::adb::Endpoint;
 use crate::redact::Secrets;
 use crate::report::{self, Outcome, Progress as _, Recorder, RunRecord, ScenarioRecord};
 use crate::selection::{Plan, TargetFacts};
@@ -127,6 +127,7 @@ struct Gate {
 
 /// Run the suite. Reports are written to `config.report_dir`.
 pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
+    crate::patience::set(config.patience);
     let secrets = Secrets::default();
     let shared = match &config.target {
         Target::External(url) => {
@@ -319,7 +320,10 @@ fn skipped_record(suite: &Suite, i: &Instance, reason: String) -> ScenarioRecord
         let plain = feature.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (None, s));
         plain
             .or_else(|| {
-                feature.rules.iter().find_map(|r| r.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (Some(r), s)))
+                feature
+                    .rules
+                    .iter()
+                    .find_map(|r| r.scenarios.iter().find(|s| s.position.line == i.line).map(|s| (Some(r), s)))
             })
             .map(|(rule, s)| (feature, rule, s))
     });
@@ -379,6 +383,9 @@ fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Pro
     }
     if config.retries > 0 {
         flags.push(("retries".into(), config.retries.to_string()));
+    }
+    if config.patience != crate::patience::PATIENCE {
+        flags.push(("patience".into(), humantime::format_duration(config.patience).to_string()));
     }
     for (twin, substitute) in &config.profile_swaps {
         flags.push(("swap-profile".into(), format!("{twin}={substitute}")));

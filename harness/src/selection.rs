@@ -202,7 +202,9 @@ pub fn skip_reason(config: &RunConfig, target: Option<&TargetFacts>, tags: &[Str
             .filter_map(|t| t.strip_prefix(crate::tags::CAPABILITY_TAG_PREFIX))
             .find(|c| !target.capabilities.iter().any(|k| k == c));
         if let Some(c) = unclaimed {
-            return Some(format!("needs the capability `{c}`, which the MDM at {url} does not claim in /about.capabilities"));
+            return Some(format!(
+                "needs the capability `{c}`, which the MDM at {url} does not claim in /about.capabilities"
+            ));
         }
         let unclaimed = tags
             .iter()
@@ -210,7 +212,9 @@ pub fn skip_reason(config: &RunConfig, target: Option<&TargetFacts>, tags: &[Str
             .filter(|t| !crate::tags::UNIVERSAL_REQUIREMENTS.iter().any(|p| t.starts_with(p)))
             .find(|t| !target.requirements.contains(t));
         if let Some(r) = unclaimed {
-            return Some(format!("checks requirement {r}, which the MDM at {url} does not claim in /about.requirements"));
+            return Some(format!(
+                "checks requirement {r}, which the MDM at {url} does not claim in /about.requirements"
+            ));
         }
     }
     None

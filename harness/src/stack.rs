@@ -9,8 +9,8 @@ use crate::clock::ScenarioClock;
 use crate::config::{RunConfig, Target};
 use crate::device::simulated::SimulatedDevice;
 use crate::device::DeviceFacts;
-use crate::redact::Secrets;
 use crate::driver::{About, Mdm, NewAccount, NewEnrollment, PasswordPolicy, Refusal, SignIn};
+use crate::redact::Secrets;
 use amapi_mock::{EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use mail_sink::{Mail, MailSink};
@@ -308,10 +308,8 @@ impl Stack {
         policy: Option<&PasswordPolicy>,
         unlock_after: bool,
     ) -> Result<Handset, StackError> {
-        let request =
-            NewEnrollment { ownership: ownership.as_str(), user_email: owner_email, password_policy: policy };
-        let token =
-            self.mdm.enroll(&self.observer, &request).await?.map_err(StackError::Refused)?.enrollment_token;
+        let request = NewEnrollment { ownership: ownership.as_str(), user_email: owner_email, password_policy: policy };
+        let token = self.mdm.enroll(&self.observer, &request).await?.map_err(StackError::Refused)?.enrollment_token;
         let profile = self.swaps.get(profile).map_or(profile, String::as_str);
         let mut registration = Registration::new(token, profile, ownership);
         registration.passcode = passcode.cloned();
@@ -365,7 +363,7 @@ impl Stack {
     /// The MDM's id of the device named `amapi_name`, once it lists it
     /// among the devices of `owner_email` (never the whole inventory).
     async fn wait_for_device(&self, amapi_name: &str, owner_email: &str) -> Result<String, StackError> {
-        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
+        let deadline = tokio::time::Instant::now() + crate::patience::current();
         loop {
             let listed = self.mdm.devices(&self.observer, Some(owner_email)).await?.map_err(StackError::Refused)?;
             if let Some(d) = listed.iter().find(|d| d.amapi_name == amapi_name) {
@@ -374,8 +372,8 @@ impl Stack {
             if tokio::time::Instant::now() >= deadline {
                 let seen: Vec<&str> = listed.iter().map(|d| d.amapi_name.as_str()).collect();
                 return Err(StackError::Other(format!(
-                    "waited {} s: the MDM never listed {amapi_name} among the devices of {owner_email} after its enrollment; it listed [{}]",
-                    crate::patience::PATIENCE.as_secs(),
+                    "waited {}: the MDM never listed {amapi_name} among the devices of {owner_email} after its enrollment; it listed [{}]",
+                    crate::patience::describe(crate::patience::current()),
                     seen.join(", ")
                 )));
             }
@@ -399,7 +397,7 @@ impl Stack {
             .map_err(|e| e.to_string())?;
         let name =
             op.get("name").and_then(Value::as_str).ok_or_else(|| format!("issueCommand answered {op}"))?.to_owned();
-        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
+        let deadline = tokio::time::Instant::now() + crate::patience::current();
         loop {
             let op: Value = http
                 .get(format!("{base}/v1/{name}"))

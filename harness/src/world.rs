@@ -5,11 +5,11 @@
 
 pub use crate::cast::{Handset, Person, Role, OBSERVER};
 use crate::config::RunConfig;
+use crate::driver::{Accepted, BatchResult, Preview, Refusal};
 use crate::passcodes::Rng;
 use crate::redact::Secrets;
 use crate::stack::{SharedTarget, Stack};
 use crate::tags::VENDORS;
-use crate::driver::{Accepted, BatchResult, Preview, Refusal};
 use android_sim::Passcode;
 use cucumber::gherkin;
 use std::collections::BTreeMap;
@@ -96,7 +96,7 @@ impl std::error::Error for Failure {}
 pub type StepResult = Result<(), Failure>;
 
 /// Poll `check` until it returns `Some`, or fail with `what` after
-/// [`crate::patience::PATIENCE`]; the failure is redacted like every other.
+/// the run's patience (`--patience`); the failure is redacted like every other.
 pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, check: F) -> Result<T, Failure>
 where
     F: FnMut() -> Fut,
@@ -104,7 +104,7 @@ where
 {
     crate::patience::poll(check)
         .await?
-        .ok_or_else(|| world.fail(format!("waited {} s: {what}", crate::patience::PATIENCE.as_secs())))
+        .ok_or_else(|| world.fail(format!("waited {}: {what}", crate::patience::describe(crate::patience::current()))))
 }
 
 impl LockstepWorld {

@@ -150,8 +150,11 @@ impl Mdm {
         } else {
             serde_json::from_slice(&bytes).map_err(|_| DriverError::NotJson { operation, status })?
         };
-        super::schema::check(operation, status, &body)
-            .map_err(|problem| DriverError::Deviation { operation, status, problem })?;
+        super::schema::check(operation, status, &body).map_err(|problem| DriverError::Deviation {
+            operation,
+            status,
+            problem,
+        })?;
         Ok(Raw { status, body })
     }
 
@@ -204,7 +207,11 @@ impl Mdm {
         self.call("DELETE /sessions/current", Method::DELETE, "/sessions/current", Some(session), None).await
     }
 
-    pub async fn enroll(&self, session: &str, enrollment: &NewEnrollment<'_>) -> Result<Answer<Enrollment>, DriverError> {
+    pub async fn enroll(
+        &self,
+        session: &str,
+        enrollment: &NewEnrollment<'_>,
+    ) -> Result<Answer<Enrollment>, DriverError> {
         self.call("POST /enrollments", Method::POST, "/enrollments", Some(session), Self::to_json(enrollment)).await
     }
 
@@ -235,8 +242,14 @@ impl Mdm {
         request: &PreviewRequest<'_>,
     ) -> Result<Answer<Preview>, DriverError> {
         let path = format!("/devices/{}/reset-passcode:preview", encode(id));
-        self.call("POST /devices/{id}/reset-passcode:preview", Method::POST, &path, Some(session), Self::to_json(request))
-            .await
+        self.call(
+            "POST /devices/{id}/reset-passcode:preview",
+            Method::POST,
+            &path,
+            Some(session),
+            Self::to_json(request),
+        )
+        .await
     }
 
     pub async fn reset_passcode(
@@ -251,11 +264,21 @@ impl Mdm {
 
     pub async fn lock(&self, session: &str, id: &str) -> Result<Answer<Accepted>, DriverError> {
         let path = format!("/devices/{}/lock", encode(id));
-        self.call("POST /devices/{id}/lock", Method::POST, &path, Some(session), Some(Value::Object(Default::default())))
-            .await
+        self.call(
+            "POST /devices/{id}/lock",
+            Method::POST,
+            &path,
+            Some(session),
+            Some(Value::Object(Default::default())),
+        )
+        .await
     }
 
-    pub async fn batch(&self, session: &str, request: &BatchRequest<'_>) -> Result<Answer<Vec<BatchResult>>, DriverError> {
+    pub async fn batch(
+        &self,
+        session: &str,
+        request: &BatchRequest<'_>,
+    ) -> Result<Answer<Vec<BatchResult>>, DriverError> {
         self.call("POST /actions:batch", Method::POST, "/actions:batch", Some(session), Self::to_json(request)).await
     }
 
@@ -277,8 +300,14 @@ impl Mdm {
 
     pub async fn cancel(&self, session: &str, id: &str) -> Result<Answer<Action>, DriverError> {
         let path = format!("/actions/{}/cancel", encode(id));
-        self.call("POST /actions/{id}/cancel", Method::POST, &path, Some(session), Some(Value::Object(Default::default())))
-            .await
+        self.call(
+            "POST /actions/{id}/cancel",
+            Method::POST,
+            &path,
+            Some(session),
+            Some(Value::Object(Default::default())),
+        )
+        .await
     }
 
     pub async fn portal_devices(&self, session: &str) -> Result<Answer<Vec<PortalDevice>>, DriverError> {
@@ -297,8 +326,14 @@ impl Mdm {
         request: &PortalResetRequest,
     ) -> Result<Answer<Accepted>, DriverError> {
         let path = format!("/portal/devices/{}/reset-passcode", encode(id));
-        self.call("POST /portal/devices/{id}/reset-passcode", Method::POST, &path, Some(session), Self::to_json(request))
-            .await
+        self.call(
+            "POST /portal/devices/{id}/reset-passcode",
+            Method::POST,
+            &path,
+            Some(session),
+            Self::to_json(request),
+        )
+        .await
     }
 
     pub async fn notifications(&self, session: &str) -> Result<Answer<Vec<Notification>>, DriverError> {

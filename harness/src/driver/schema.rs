@@ -79,7 +79,8 @@ fn validator(operation: &str, status: u16) -> Result<Option<Arc<jsonschema::Vali
         .and_then(|o| o.get("responses"))
         .ok_or_else(|| format!("no operation {operation} in the OpenAPI file"))?;
     let response = responses.get(status.to_string()).or_else(|| responses.get("default")).ok_or_else(|| {
-        let documented: Vec<&str> = responses.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+        let documented: Vec<&str> =
+            responses.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
         format!("status {status} is not one {operation} answers (documented: {})", documented.join(", "))
     })?;
     let response = resolve(doc, response);
@@ -129,7 +130,9 @@ fn describe(kind: &jsonschema::error::ValidationErrorKind) -> String {
     use jsonschema::error::ValidationErrorKind as K;
     match kind {
         K::Required { property } => format!("the field {property} is required"),
-        K::AdditionalProperties { unexpected } => format!("the fields {} are not in the protocol", unexpected.join(", ")),
+        K::AdditionalProperties { unexpected } => {
+            format!("the fields {} are not in the protocol", unexpected.join(", "))
+        }
         K::Type { kind } => format!("the value must be of type {kind:?}"),
         K::Enum { options } => format!("the value must be one of {options}"),
         K::Format { format } => format!("the value is not a {format}"),

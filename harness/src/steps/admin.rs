@@ -2,8 +2,8 @@
 //! options), preview the reset, lock, and run a task on several devices.
 
 use super::StepDoc;
-use crate::passcodes::Shape;
 use crate::driver::{BatchRequest, PreviewRequest, ResetRequest};
+use crate::passcodes::Shape;
 use crate::world::{LastAnswer, LockstepWorld, StepResult};
 use cucumber::{given, when};
 

@@ -87,5 +87,7 @@ async fn command_fault(w: &mut LockstepWorld, count: String, status: u16) -> Ste
 #[given(regex = r"^AMAPI loses the next (COMMAND|ENROLLMENT|STATUS_REPORT) notification$")]
 async fn notification_fault(w: &mut LockstepWorld, kind: String) -> StepResult {
     let what = format!("the loss of the next {kind} notification");
-    w.arm_fault(&what, |device| Fault::new(Effect::DropNotification).notification(kind.as_str()).device(device).times(1))
+    w.arm_fault(&what, |device| {
+        Fault::new(Effect::DropNotification).notification(kind.as_str()).device(device).times(1)
+    })
 }

@@ -97,7 +97,9 @@ async fn warns(w: &mut LockstepWorld) -> StepResult {
     let last = w.last.as_ref().ok_or_else(|| w.fail("the portal has not answered anything yet"))?;
     // The warning comes as a refusal that asks for confirmation.
     match last {
-        LastAnswer::Refused(r) if r.code() == "CONFIRMATION_REQUIRED" && r.message().to_lowercase().contains("remove") => {
+        LastAnswer::Refused(r)
+            if r.code() == "CONFIRMATION_REQUIRED" && r.message().to_lowercase().contains("remove") =>
+        {
             Ok(())
         }
         other => Err(w.fail(format!(
@@ -138,7 +140,8 @@ async fn temporary(w: &mut LockstepWorld, alias: String) -> StepResult {
         let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
         async move {
             let reply = mdm.portal_device(&token, &id).await.map_err(|e| crate::world::Failure(e.to_string()))?;
-            let device = reply.map_err(|r| crate::world::Failure(format!("the portal refused the device details: {r}")))?;
+            let device =
+                reply.map_err(|r| crate::world::Failure(format!("the portal refused the device details: {r}")))?;
             Ok(device.temporary_passcode)
         }
     })
@@ -160,7 +163,9 @@ async fn temporary(w: &mut LockstepWorld, alias: String) -> StepResult {
 async fn not_offered(w: &mut LockstepWorld, alias: String) -> StepResult {
     let device = details(w, &alias).await?;
     if device.can_reset_passcode {
-        Err(w.fail(format!("expected the portal not to offer a passcode reset for \"{alias}\"; can_reset_passcode is true")))
+        Err(w.fail(format!(
+            "expected the portal not to offer a passcode reset for \"{alias}\"; can_reset_passcode is true"
+        )))
     } else {
         Ok(())
     }
@@ -175,7 +180,8 @@ async fn notification(w: &mut LockstepWorld, name: String, alias: String) -> Ste
         let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
         async move {
             let reply = mdm.notifications(&token).await.map_err(|e| crate::world::Failure(e.to_string()))?;
-            let listed = reply.map_err(|r| crate::world::Failure(format!("the portal refused the notifications: {r}")))?;
+            let listed =
+                reply.map_err(|r| crate::world::Failure(format!("the portal refused the notifications: {r}")))?;
             let found = listed.iter().any(|n| n.device_id == id && n.kind == "passcode-changed");
             Ok(found.then_some(()))
         }
