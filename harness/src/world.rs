@@ -52,7 +52,7 @@ impl fmt::Debug for LockstepWorld {
 pub enum LastAnswer {
     Started(Accepted),
     Batch(Vec<BatchResult>),
-    Preview(Preview),
+    Preview(Box<Preview>),
     Refused(Refusal),
 }
 

@@ -94,7 +94,7 @@ async fn preview(w: &mut LockstepWorld, admin: &str, alias: &str, request: Previ
     let id = w.handset(alias)?.mdm_id.clone();
     let reply = w.stack()?.mdm().preview_reset(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
     let preview = reply.map_err(|r| w.fail(format!("the MDM refused the preview: {r}")))?;
-    w.last = Some(LastAnswer::Preview(preview));
+    w.last = Some(LastAnswer::Preview(Box::new(preview)));
     Ok(())
 }
 

@@ -87,12 +87,23 @@ async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -
             }
         }
     })
-    .await
-    .map_err(|f| w.fail(format!("{what}: {f}")))?;
-    // The same entry, with the same status, in the device's log and the global log.
+    .await;
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(f) => {
+            // Say what the log showed last, not only what it never showed.
+            let last = match mdm.action(&token, &action).await {
+                Ok(Ok(a)) => format!("; the action log last showed it as {}", a.status),
+                Ok(Err(r)) => format!("; the action log last answered {r}"),
+                Err(e) => format!("; the action log could not be read: {e}"),
+            };
+            return Err(w.fail(format!("{what}: {f}{last}")));
+        }
+    };
+    // The same entry, with the same status, in the device's log and filtered by status.
     for (filter, which) in [
         (ActionFilter { device_id: Some(&device), status: None }, "of the device"),
-        (ActionFilter { device_id: None, status: Some(want) }, "filtered by status"),
+        (ActionFilter { device_id: Some(&device), status: Some(want) }, "filtered by status"),
     ] {
         let list = mdm
             .actions(&token, &filter)
@@ -135,10 +146,15 @@ async fn mail(w: &mut LockstepWorld, name: String, alias: String) -> StepResult 
     let email = w.person(&name)?.email.clone();
     let passcode = w.learn_new_passcode(&alias).await?;
     let stack = w.stack()?;
-    eventually(w, &format!("a mail to {name} with the new passcode of \"{alias}\""), || async {
+    let found = eventually(w, &format!("a mail to {name} with the new passcode of \"{alias}\""), || async {
         Ok(stack.mail_to(&email).iter().any(|m| m.body.contains(passcode.expose())).then_some(()))
     })
-    .await
+    .await;
+    found.map_err(|f| {
+        let arrived: Vec<String> = stack.mail_to(&email).iter().map(|m| format!("\"{}\"", m.subject)).collect();
+        let arrived = if arrived.is_empty() { "none".to_owned() } else { arrived.join(", ") };
+        w.fail(format!("{f}; the mail that did arrive for {name}: {arrived}"))
+    })
 }
 
 #[then(regex = r"^(\w+) receives no mail$")]
