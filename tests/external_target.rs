@@ -59,3 +59,39 @@ fn an_external_mdm_is_driven_through_the_driver_protocol() {
         assert!(reasons.iter().any(|r| r.contains("virtual clock")), "{reasons:?}");
     });
 }
+
+/// An MDM whose `/about.vendor` is not a profile Lockstep knows (here the
+/// product's title, capitalised) is a configuration error, found before any
+/// scenario runs: exit 2, naming the known profiles. It never "passes".
+#[test]
+fn an_unknown_vendor_profile_is_refused_with_exit_2_and_the_known_names() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (amapi, smtp) = (free_port(), free_port());
+    let profiles = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root.join("fixtures/vendors/miradore.toml")).unwrap();
+    let capitalised = text.replacen("name = \"miradore\"", "name = \"Miradore\"", 1);
+    assert_ne!(text, capitalised, "the profile names itself `miradore`");
+    let profile = profiles.path().join("miradore.toml");
+    std::fs::write(&profile, capitalised).unwrap();
+    let mdm = runtime.block_on(async {
+        let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
+        mdm.enterprise = Some("enterprises/LC0lockstep".into());
+        mdm.vendor = reference_mdm::VendorSource::File(profile.clone());
+        reference_mdm::serve(mdm).await.unwrap()
+    });
+    let reports = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["run", "features/reset_passcode", "--no-progress", "--target", &mdm.base_url])
+        .args(["--amapi-listen", &amapi.to_string(), "--smtp-listen", &smtp.to_string()])
+        .arg("--report-dir")
+        .arg(reports.path())
+        .current_dir(&root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    runtime.block_on(mdm.shutdown());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`Miradore`") && stderr.contains("miradore, intune, iru"), "{stderr}");
+}

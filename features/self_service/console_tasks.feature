@@ -1,4 +1,4 @@
-@intune
+@intune @needs-multi-device
 Feature: Passcode reset and lock on several devices from the console
   An administrator picks several devices, or all devices of one user, and
   runs the same remote task on each.

@@ -1,4 +1,4 @@
-@intune
+@intune @needs-portal
 Feature: Self-service passcode reset in the company portal
   A user who forgot the passcode of their own Android device resets it from
   the company portal. They must sign out and in again and finish within five

@@ -1,4 +1,4 @@
-@iru
+@iru @needs-work-profile-only
 Feature: Reset the work profile passcode
   An administrator resets the passcode of the work profile on an Android
   device, optionally setting a new one. Only the work profile changes: the

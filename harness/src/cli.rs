@@ -205,6 +205,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
+    /// How long a step waits for something asynchronous (a notification, a
+    /// status, a mail) before it fails, e.g. 30s, 500ms, 2m (default: 10s).
+    /// Raise it for a slow MDM; a failure says what it saw last.
+    #[arg(long, value_name = "DURATION", value_parser = crate::patience::parse)]
+    pub patience: Option<std::time::Duration>,
+
     /// Scenarios in flight at once (default: 16).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,

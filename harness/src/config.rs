@@ -71,6 +71,8 @@ pub struct RunConfig {
     pub smtp_listen: Option<SocketAddr>,
     pub seed: u64,
     pub concurrency: usize,
+    /// `--patience`: how long a wait lasts (default [`crate::patience::PATIENCE`]).
+    pub patience: std::time::Duration,
     pub report_dir: PathBuf,
     pub fail_fast: bool,
     pub fixtures: PathBuf,
@@ -208,6 +210,7 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
         }),
         concurrency,
+        patience: args.patience.unwrap_or(crate::patience::PATIENCE),
         report_dir,
         fail_fast: args.fail_fast,
         fixtures,

@@ -31,17 +31,24 @@ pub async fn collect(world: &LockstepWorld) -> Vec<String> {
         let fault = e.fault.as_ref().map(|f| format!(" (fault: {f})")).unwrap_or_default();
         lines.push(format!("AMAPI #{} {} {}{command} -> {}{fault} at {}", e.seq, e.method, e.path, e.status, e.time));
     }
-    if let Ok(reply) = stack.mdm().get("/actions", Some(stack.observer_session())).await {
-        for a in reply.body.as_array().into_iter().flatten() {
-            let field = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_owned();
-            lines.push(format!(
-                "MDM action {} {} on {}: {}{}",
-                field("id"),
-                field("kind"),
-                field("device_id"),
-                field("status"),
-                a.get("error").and_then(|v| v.as_str()).map(|e| format!(" ({e})")).unwrap_or_default()
-            ));
+    // This scenario's devices only: on a shared MDM the whole log is others' too.
+    for h in world.handsets.values() {
+        let filter = crate::driver::ActionFilter { device_id: Some(&h.mdm_id), status: None };
+        match stack.mdm().actions(stack.observer_session(), &filter).await {
+            Ok(Ok(actions)) => {
+                for a in actions {
+                    lines.push(format!(
+                        "MDM action {} {} on {}: {}{}",
+                        a.id,
+                        a.kind,
+                        a.device_id,
+                        a.status,
+                        a.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                    ));
+                }
+            }
+            Ok(Err(refusal)) => lines.push(format!("MDM action log of {}: refused: {refusal}", h.mdm_id)),
+            Err(e) => lines.push(format!("MDM action log of {}: {e}", h.mdm_id)),
         }
     }
     for (alias, h) in &world.handsets {
@@ -79,10 +86,9 @@ pub async fn collect(world: &LockstepWorld) -> Vec<String> {
 pub async fn harvest_passcodes(world: &LockstepWorld) {
     let Some(stack) = world.stack.as_ref() else { return };
     for h in world.handsets.values() {
-        let page = format!("/devices/{}/security", h.mdm_id);
-        let Ok(reply) = stack.mdm().get(&page, Some(stack.observer_session())).await else { continue };
-        if let Some(p) = reply.str("/latest_reset_passcode") {
-            world.secrets.register(p);
+        let Ok(Ok(security)) = stack.mdm().security(stack.observer_session(), &h.mdm_id).await else { continue };
+        if let Some(p) = security.latest_reset_passcode {
+            world.secrets.register(&p);
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod device;
+pub mod driver;
 pub mod evidence;
 pub mod fixtures;
 pub mod logging;
@@ -27,7 +28,6 @@ pub mod stack;
 pub mod steps;
 pub mod suite;
 pub mod tags;
-pub mod target;
 pub mod world;
 
 /// Exit status: every selected scenario passed.

@@ -127,6 +127,7 @@ struct Gate {
 
 /// Run the suite. Reports are written to `config.report_dir`.
 pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
+    crate::patience::set(config.patience);
     let secrets = Secrets::default();
     let shared = match &config.target {
         Target::External(url) => {
@@ -136,7 +137,12 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         }
         Target::Embedded => None,
     };
-    let facts = shared.as_ref().map(|s| TargetFacts { url: s.url.clone(), vendor: s.vendor.clone() });
+    let facts = shared.as_ref().map(|s| TargetFacts {
+        url: s.url.clone(),
+        vendor: s.vendor.clone(),
+        capabilities: s.about.capabilities.clone(),
+        requirements: s.about.requirements.clone(),
+    });
     let (suite, plan) = load_and_plan(&config, facts.as_ref())?;
 
     report::clear_owned(&config.report_dir).map_err(RunError::Write)?;
@@ -204,15 +210,24 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                 let failed = !matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
                 crate::logging::scenario_finished(&log_record(feature, rule, scenario), failed);
                 async move {
+                    // A fault the scenario armed must have fired by its end.
+                    let mut unfired = Vec::new();
                     if let Some(world) = world {
                         crate::evidence::harvest_passcodes(world).await;
                         let seen = if failed { crate::evidence::collect(world).await } else { Vec::new() };
                         let devices = crate::evidence::devices(world);
                         evidence.keep(feature.path.as_ref(), scenario.position.line, devices, seen);
+                        if !failed {
+                            unfired = world.unfired_faults();
+                        }
                         world.stop().await;
                     }
                     gate.running.fetch_sub(1, Ordering::SeqCst);
                     gate.changed.notify_waiters();
+                    // cucumber records a panicking after-hook as the scenario's failure.
+                    if !unfired.is_empty() {
+                        panic!("{}", unfired.join("; "));
+                    }
                 }
                 .boxed_local()
             });
@@ -393,6 +408,9 @@ fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Pro
     }
     if config.retries > 0 {
         flags.push(("retries".into(), config.retries.to_string()));
+    }
+    if config.patience != crate::patience::PATIENCE {
+        flags.push(("patience".into(), humantime::format_duration(config.patience).to_string()));
     }
     for (twin, substitute) in &config.profile_swaps {
         flags.push(("swap-profile".into(), format!("{twin}={substitute}")));

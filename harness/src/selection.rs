@@ -18,6 +18,10 @@ pub use crate::tags::{GOD_MODE_TAG, VENDORS, VIRTUAL_TIME_TAG};
 pub struct TargetFacts {
     pub url: String,
     pub vendor: String,
+    /// What `/about.capabilities` claims.
+    pub capabilities: Vec<String>,
+    /// What `/about.requirements` claims (vendor requirement IDs).
+    pub requirements: Vec<String>,
 }
 
 /// One selected instance and whether it runs.
@@ -193,6 +197,25 @@ pub fn skip_reason(config: &RunConfig, target: Option<&TargetFacts>, tags: &[Str
         if let Some(other) = tags.iter().find(|t| VENDORS.contains(&t.as_str()) && **t != target.vendor) {
             return Some(format!("checks the `{other}` vendor profile; the MDM at {url} claims `{}`", target.vendor));
         }
+        let unclaimed = tags
+            .iter()
+            .filter_map(|t| t.strip_prefix(crate::tags::CAPABILITY_TAG_PREFIX))
+            .find(|c| !target.capabilities.iter().any(|k| k == c));
+        if let Some(c) = unclaimed {
+            return Some(format!(
+                "needs the capability `{c}`, which the MDM at {url} does not claim in /about.capabilities"
+            ));
+        }
+        let unclaimed = tags
+            .iter()
+            .filter(|t| crate::requirements::looks_like_id(t))
+            .filter(|t| !crate::tags::UNIVERSAL_REQUIREMENTS.iter().any(|p| t.starts_with(p)))
+            .find(|t| !target.requirements.contains(t));
+        if let Some(r) = unclaimed {
+            return Some(format!(
+                "checks requirement {r}, which the MDM at {url} does not claim in /about.requirements"
+            ));
+        }
     }
     None
 }
@@ -246,6 +269,45 @@ impl Plan {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn target(capabilities: &[&str], requirements: &[&str]) -> TargetFacts {
+        TargetFacts {
+            url: "http://mdm.test".into(),
+            vendor: "intune".into(),
+            capabilities: capabilities.iter().map(|s| s.to_string()).collect(),
+            requirements: requirements.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn config() -> RunConfig {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        crate::config::resolve(&crate::cli::RunArgs::default(), fixtures).unwrap()
+    }
+
+    fn tags(t: &[&str]) -> Vec<String> {
+        t.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_capability_the_product_does_not_claim_skips_with_that_reason_and_one_it_claims_runs() {
+        let config = config();
+        let without = target(&["reset-passcode"], &["INT-1"]);
+        let reason = skip_reason(&config, Some(&without), &tags(&["intune", "needs-portal", "INT-1"])).unwrap();
+        assert!(reason.contains("`portal`") && reason.contains("/about.capabilities"), "{reason}");
+        let with = target(&["reset-passcode", "portal"], &["INT-1"]);
+        assert_eq!(skip_reason(&config, Some(&with), &tags(&["intune", "needs-portal", "INT-1"])), None);
+    }
+
+    #[test]
+    fn a_vendor_requirement_the_product_does_not_claim_skips_but_platform_ones_need_no_claim() {
+        let config = config();
+        let t = target(&[], &["INT-1"]);
+        let reason = skip_reason(&config, Some(&t), &tags(&["intune", "INT-1", "INT-4"])).unwrap();
+        assert!(reason.contains("INT-4") && reason.contains("/about.requirements"), "{reason}");
+        assert_eq!(skip_reason(&config, Some(&t), &tags(&["intune", "INT-1", "PLAT-3", "HAR-5"])), None);
+        // Embedded: the reference MDM is what the tags choose; nothing to claim.
+        assert_eq!(skip_reason(&config, None, &tags(&["intune", "INT-4", "needs-portal"])), None);
+    }
 
     #[test]
     fn path_specs() {

@@ -9,12 +9,12 @@ use crate::clock::ScenarioClock;
 use crate::config::{RunConfig, Target};
 use crate::device::simulated::SimulatedDevice;
 use crate::device::DeviceFacts;
+use crate::driver::{About, Mdm, NewAccount, NewEnrollment, PasswordPolicy, Refusal, SignIn};
 use crate::redact::Secrets;
-use crate::target::Mdm;
 use amapi_mock::{EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use mail_sink::{Mail, MailSink};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,10 +33,12 @@ pub enum StackError {
     Mdm(String),
     #[error("the mail sink: {0}")]
     Mail(String),
-    #[error("the MDM answered {status}: {body}")]
-    Refused { status: u16, body: Value },
+    #[error("the MDM refused: {0}")]
+    Refused(Refusal),
+    #[error("{url}/lockstep/v1/about names the vendor profile `{claimed}`, which Lockstep does not know; the known profiles are (case-sensitive): {known}")]
+    UnknownVendor { url: String, claimed: String, known: String },
     #[error("{0}")]
-    Driver(#[from] crate::target::DriverError),
+    Driver(#[from] crate::driver::DriverError),
     #[error("{0}")]
     Other(String),
 }
@@ -51,6 +53,8 @@ pub struct SharedTarget {
     pub mail: Arc<MailSink>,
     /// The vendor profile the MDM claims (driver protocol `/about`).
     pub vendor: String,
+    /// Everything the MDM said about itself.
+    pub about: About,
 }
 
 impl SharedTarget {
@@ -64,14 +68,9 @@ impl SharedTarget {
             None => MailSink::start().await,
         };
         let mail = Arc::new(mail.map_err(|e| StackError::Mail(e.to_string()))?);
-        let about = Mdm::new(url).get("/about", None).await?;
-        let vendor = about.str("/vendor").map(str::to_owned).ok_or_else(|| {
-            StackError::Other(format!(
-                "{url}/lockstep/v1/about does not name a vendor profile: {} {}",
-                about.status, about.body
-            ))
-        })?;
-        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor })
+        let about = Mdm::new(url).about().await?.map_err(StackError::Refused)?;
+        let vendor = known_vendor(url, &about)?;
+        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor, about })
     }
 
     /// What the person running the suite must configure in their MDM.
@@ -84,6 +83,20 @@ impl SharedTarget {
             push = reference_mdm::PUSH_PATH,
             smtp = self.mail.addr()
         )
+    }
+}
+
+/// The vendor profile `/about` names, if Lockstep knows it (exactly as
+/// spelt: a profile is a name, not a product title).
+pub fn known_vendor(url: &str, about: &About) -> Result<String, StackError> {
+    if crate::tags::VENDORS.contains(&about.vendor.as_str()) {
+        Ok(about.vendor.clone())
+    } else {
+        Err(StackError::UnknownVendor {
+            url: url.to_owned(),
+            claimed: about.vendor.clone(),
+            known: crate::tags::VENDORS.join(", "),
+        })
     }
 }
 
@@ -237,35 +250,19 @@ impl Stack {
         &self.observer
     }
 
-    fn refused(reply: crate::target::Reply) -> StackError {
-        StackError::Refused { status: reply.status, body: reply.body }
-    }
-
     pub async fn create_account(&self, email: &str, name: &str, role: Role) -> Result<(), StackError> {
-        let reply =
-            self.mdm.post("/accounts", None, json!({ "email": email, "name": name, "role": role.wire() })).await?;
-        if reply.ok() {
-            Ok(())
-        } else {
-            Err(Self::refused(reply))
-        }
+        let account = NewAccount { email, name, role: role.wire(), password: None };
+        self.mdm.create_account(&account).await?.map_err(StackError::Refused)?;
+        Ok(())
     }
 
     pub async fn sign_in(&self, email: &str) -> Result<String, StackError> {
-        let reply = self.mdm.post("/sessions", None, json!({ "email": email })).await?;
-        match reply.str("/token") {
-            Some(t) if reply.ok() => Ok(t.to_owned()),
-            _ => Err(Self::refused(reply)),
-        }
+        let session = self.mdm.sign_in(&SignIn { email, password: None }).await?.map_err(StackError::Refused)?;
+        Ok(session.token)
     }
 
     pub async fn sign_out(&self, token: &str) -> Result<(), StackError> {
-        let reply = self.mdm.delete("/sessions/current", Some(token)).await?;
-        if reply.ok() {
-            Ok(())
-        } else {
-            Err(Self::refused(reply))
-        }
+        self.mdm.sign_out(token).await?.map_err(StackError::Refused)
     }
 
     /// Move the scenario's one clock; the mock expires what is due.
@@ -310,15 +307,11 @@ impl Stack {
         owner: &str,
         owner_email: &str,
         passcode: Option<&Passcode>,
-        policy: Option<Value>,
+        policy: Option<&PasswordPolicy>,
         unlock_after: bool,
     ) -> Result<Handset, StackError> {
-        let mut body = json!({ "ownership": ownership.as_str(), "user_email": owner_email });
-        if let Some(p) = policy {
-            body["password_policy"] = p;
-        }
-        let reply = self.mdm.post("/enrollments", Some(&self.observer), body).await?;
-        let token = reply.str("/enrollment_token").map(str::to_owned).ok_or_else(|| Self::refused(reply.clone()))?;
+        let request = NewEnrollment { ownership: ownership.as_str(), user_email: owner_email, password_policy: policy };
+        let token = self.mdm.enroll(&self.observer, &request).await?.map_err(StackError::Refused)?.enrollment_token;
         let profile = self.swaps.get(profile).map_or(profile, String::as_str);
         let mut registration = Registration::new(token, profile, ownership);
         registration.passcode = passcode.cloned();
@@ -355,7 +348,7 @@ impl Stack {
                 )));
             }
         }
-        let mdm_id = self.wait_for_device(&name).await?;
+        let mdm_id = self.wait_for_device(&name, owner_email).await?;
         Ok(Handset {
             dut: Box::new(dut),
             mdm_id,
@@ -369,20 +362,22 @@ impl Stack {
         })
     }
 
-    /// The MDM's id of the device named `amapi_name`, once it knows it.
-    async fn wait_for_device(&self, amapi_name: &str) -> Result<String, StackError> {
-        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
+    /// The MDM's id of the device named `amapi_name`, once it lists it
+    /// among the devices of `owner_email` (never the whole inventory).
+    async fn wait_for_device(&self, amapi_name: &str, owner_email: &str) -> Result<String, StackError> {
+        let deadline = tokio::time::Instant::now() + crate::patience::current();
         loop {
-            let reply = self.mdm.get("/devices", Some(&self.observer)).await?;
-            let list =
-                reply.body.get("devices").or(Some(&reply.body)).and_then(Value::as_array).cloned().unwrap_or_default();
-            if let Some(d) = list.iter().find(|d| d.get("amapi_name").and_then(Value::as_str) == Some(amapi_name)) {
-                if let Some(id) = d.get("id").and_then(Value::as_str) {
-                    return Ok(id.to_owned());
-                }
+            let listed = self.mdm.devices(&self.observer, Some(owner_email)).await?.map_err(StackError::Refused)?;
+            if let Some(d) = listed.iter().find(|d| d.amapi_name == amapi_name) {
+                return Ok(d.id.clone());
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(StackError::Other(format!("the MDM never listed {amapi_name} after its enrollment")));
+                let seen: Vec<&str> = listed.iter().map(|d| d.amapi_name.as_str()).collect();
+                return Err(StackError::Other(format!(
+                    "waited {}: the MDM never listed {amapi_name} among the devices of {owner_email} after its enrollment; it listed [{}]",
+                    crate::patience::describe(crate::patience::current()),
+                    seen.join(", ")
+                )));
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -404,7 +399,7 @@ impl Stack {
             .map_err(|e| e.to_string())?;
         let name =
             op.get("name").and_then(Value::as_str).ok_or_else(|| format!("issueCommand answered {op}"))?.to_owned();
-        let deadline = tokio::time::Instant::now() + crate::patience::PATIENCE;
+        let deadline = tokio::time::Instant::now() + crate::patience::current();
         loop {
             let op: Value = http
                 .get(format!("{base}/v1/{name}"))

@@ -13,3 +13,12 @@ pub const VIRTUAL_TIME_TAG: &str = "virtual-time";
 /// Scenarios that reach around the MDM to the devices and the mock
 /// (skipped against an external MDM, and on a device over adb).
 pub const GOD_MODE_TAG: &str = "god-mode";
+
+/// `@needs-<capability>`: the scenario checks a driver-protocol capability
+/// (docs/driver-protocol.md, Discovery); against an external MDM that does
+/// not claim it in `/about.capabilities`, the scenario is skipped.
+pub const CAPABILITY_TAG_PREFIX: &str = "needs-";
+
+/// Requirement-ID prefixes of the platform and the harness: every product
+/// answers for these, so `/about.requirements` need not list them.
+pub const UNIVERSAL_REQUIREMENTS: [&str; 2] = ["PLAT-", "HAR-"];

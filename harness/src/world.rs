@@ -5,11 +5,11 @@
 
 pub use crate::cast::{Handset, Person, Role, OBSERVER};
 use crate::config::RunConfig;
+use crate::driver::{Accepted, BatchResult, Preview, Refusal};
 use crate::passcodes::Rng;
 use crate::redact::Secrets;
 use crate::stack::{SharedTarget, Stack};
 use crate::tags::VENDORS;
-use crate::target::Reply;
 use android_sim::Passcode;
 use cucumber::gherkin;
 use std::collections::BTreeMap;
@@ -27,11 +27,13 @@ pub struct LockstepWorld {
     pub people: BTreeMap<String, Person>,
     pub handsets: BTreeMap<String, Handset>,
     /// A work-profile passcode policy for the next enrollments.
-    pub policy: Option<serde_json::Value>,
-    /// The MDM's last answer to an action request.
-    pub last: Option<Reply>,
+    pub policy: Option<crate::driver::PasswordPolicy>,
+    /// The MDM's last answer to an action request or the reset wizard.
+    pub last: Option<LastAnswer>,
     /// The last direct AMAPI command's final operation.
     pub amapi_result: Option<serde_json::Value>,
+    /// The AMAPI faults this scenario armed: the mock's id and what it is.
+    pub faults: Vec<(String, String)>,
 }
 
 impl fmt::Debug for LockstepWorld {
@@ -42,6 +44,40 @@ impl fmt::Debug for LockstepWorld {
             .field("people", &self.people.keys().collect::<Vec<_>>())
             .field("devices", &self.handsets.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
+    }
+}
+
+/// What the MDM last answered to an action request or the reset wizard.
+#[derive(Debug, Clone)]
+pub enum LastAnswer {
+    Started(Accepted),
+    Batch(Vec<BatchResult>),
+    Preview(Box<Preview>),
+    Refused(Refusal),
+}
+
+impl LastAnswer {
+    /// The answer, or its refusal.
+    pub fn from_answer<T>(answer: Result<T, Refusal>, ok: impl FnOnce(T) -> LastAnswer) -> LastAnswer {
+        match answer {
+            Ok(t) => ok(t),
+            Err(r) => LastAnswer::Refused(r),
+        }
+    }
+
+    /// One line for a failure message.
+    pub fn summary(&self) -> String {
+        match self {
+            LastAnswer::Started(a) => format!("accepted: action {} ({})", a.action_id, a.status),
+            LastAnswer::Batch(r) => format!("a batch of {} result(s)", r.len()),
+            LastAnswer::Preview(p) => format!(
+                "the wizard for device {} (can_reset {}, {} requirement(s))",
+                p.device.id,
+                p.can_reset,
+                p.requirements.len()
+            ),
+            LastAnswer::Refused(r) => format!("refused: {r}"),
+        }
     }
 }
 
@@ -60,7 +96,7 @@ impl std::error::Error for Failure {}
 pub type StepResult = Result<(), Failure>;
 
 /// Poll `check` until it returns `Some`, or fail with `what` after
-/// [`crate::patience::PATIENCE`]; the failure is redacted like every other.
+/// the run's patience (`--patience`); the failure is redacted like every other.
 pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, check: F) -> Result<T, Failure>
 where
     F: FnMut() -> Fut,
@@ -68,7 +104,7 @@ where
 {
     crate::patience::poll(check)
         .await?
-        .ok_or_else(|| world.fail(format!("waited {} s: {what}", crate::patience::PATIENCE.as_secs())))
+        .ok_or_else(|| world.fail(format!("waited {}: {what}", crate::patience::describe(crate::patience::current()))))
 }
 
 impl LockstepWorld {
@@ -208,10 +244,10 @@ impl LockstepWorld {
         &mut self,
         alias: &str,
         kind: &'static str,
-        reply: &Reply,
+        reply: &Result<Accepted, Refusal>,
         new: Option<Passcode>,
     ) -> Result<(), Failure> {
-        let action = reply.str("/action_id").map(str::to_owned);
+        let action = reply.as_ref().ok().map(|a| a.action_id.clone());
         let h = self.handset_mut(alias)?;
         if let Some(action) = action {
             h.last_action.insert(kind, action);
@@ -229,19 +265,11 @@ impl LockstepWorld {
         &mut self,
         name: &str,
         alias: &str,
-    ) -> Result<Result<Option<String>, Reply>, Failure> {
+    ) -> Result<Result<Option<String>, Refusal>, Failure> {
         let token = self.session(name).await?;
         let id = self.handset(alias)?.mdm_id.clone();
-        let reply = self
-            .stack()?
-            .mdm()
-            .get(&format!("/devices/{id}/security"), Some(&token))
-            .await
-            .map_err(|e| self.fail(e.to_string()))?;
-        if !reply.ok() {
-            return Ok(Err(reply));
-        }
-        Ok(Ok(reply.str("/latest_reset_passcode").map(str::to_owned)))
+        let reply = self.stack()?.mdm().security(&token, &id).await.map_err(|e| self.fail(e.to_string()))?;
+        Ok(reply.map(|s| s.latest_reset_passcode))
     }
 
     /// The passcode the last reset of `alias` set: known already (chosen by
@@ -257,20 +285,90 @@ impl LockstepWorld {
         let shown = eventually(self, &format!("the device page of \"{alias}\" to show the new passcode"), || {
             let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
             async move {
-                let reply = mdm
-                    .get(&format!("/devices/{id}/security"), Some(&token))
-                    .await
-                    .map_err(|e| Failure(e.to_string()))?;
-                if !reply.ok() {
-                    return Err(Failure(format!("the MDM refused the observer the device page: {}", reply.status)));
+                match mdm.security(&token, &id).await.map_err(|e| Failure(e.to_string()))? {
+                    Ok(security) => Ok(security.latest_reset_passcode),
+                    Err(r) => Err(Failure(format!("the MDM refused the observer the device page: {r}"))),
                 }
-                Ok(reply.str("/latest_reset_passcode").map(str::to_owned))
             }
         })
         .await?;
         let p = self.learn(&shown);
         self.handset_mut(alias)?.new_passcode = Some(p.clone());
         Ok(p)
+    }
+}
+
+impl LockstepWorld {
+    /// Arm one AMAPI fault per device of this scenario, scoped to that
+    /// device, so that scenarios sharing a mock never see each other's
+    /// faults. `what` says in a failure what was never served.
+    pub fn arm_fault(&mut self, what: &str, fault: impl Fn(&str) -> amapi_mock::faults::Fault) -> StepResult {
+        if self.handsets.is_empty() {
+            return Err(self.fail("a fault is scoped to the scenario's devices; enroll a device before arming it"));
+        }
+        let devices: Vec<String> = self.handsets.values().map(|h| h.amapi_name.clone()).collect();
+        for device in devices {
+            let id = format!("{device}/fault-{}", self.faults.len() + 1);
+            let armed = self.stack()?.mock().add_fault(fault(&device).id(id)).map_err(|e| self.fail(e.to_string()))?;
+            self.faults.push((armed, format!("{what} of {device}")));
+        }
+        Ok(())
+    }
+
+    /// The faults this scenario armed that never fired: each one is a
+    /// scenario that passed without testing what it says it tests.
+    pub fn unfired_faults(&self) -> Vec<String> {
+        let Some(stack) = self.stack.as_ref() else { return Vec::new() };
+        self.faults
+            .iter()
+            .filter(|(id, _)| stack.mock().fault_fired(id).unwrap_or(0) == 0)
+            .map(|(_, what)| format!("{what} was never served"))
+            .collect()
+    }
+}
+
+/// How long nothing may change (the mock's journal for this scenario's
+/// devices, the mail to its people) before the system counts as quiet.
+pub const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_millis(400);
+
+impl LockstepWorld {
+    /// What a negative or counting check needs to be true before it looks:
+    /// every action of the scenario settled, then the mock's journal for
+    /// the scenario's devices and the mail to its people unchanged for a
+    /// [`SETTLE_WINDOW`]. Never a snapshot.
+    pub async fn quiesce(&self) -> Result<(), Failure> {
+        let aliases: Vec<String> = self.handsets.keys().cloned().collect();
+        for alias in &aliases {
+            self.settle(alias).await?;
+        }
+        let stack = self.stack()?;
+        let devices: Vec<String> = self.handsets.values().map(|h| h.amapi_name.clone()).collect();
+        let emails: Vec<String> = self.people.values().map(|p| p.email.clone()).collect();
+        let fingerprint = || {
+            let journal = devices
+                .iter()
+                .map(|d| {
+                    let filter =
+                        amapi_mock::JournalFilter { path_prefix: Some(format!("/v1/{d}")), ..Default::default() };
+                    stack.mock().journal(&filter).iter().map(|e| e.seq).max().unwrap_or(0)
+                })
+                .collect::<Vec<_>>();
+            let mail: usize = emails.iter().map(|e| stack.mail_to(e).len()).sum();
+            (journal, mail)
+        };
+        let last = std::cell::RefCell::new(fingerprint());
+        eventually(self, "the AMAPI journal and the mail sink to stay unchanged for a settle window", || {
+            let last = &last;
+            let fingerprint = &fingerprint;
+            async move {
+                tokio::time::sleep(SETTLE_WINDOW).await;
+                let now = fingerprint();
+                let quiet = now == *last.borrow();
+                *last.borrow_mut() = now;
+                Ok(quiet.then_some(()))
+            }
+        })
+        .await
     }
 }
 
@@ -294,10 +392,13 @@ impl LockstepWorld {
             async move {
                 let queued = mock.device_view(&device).map(|v| v.pending_commands > 0).unwrap_or(false);
                 for id in &actions {
-                    let reply =
-                        mdm.get(&format!("/actions/{id}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
-                    match reply.str("/status").unwrap_or_default() {
-                        "completed" | "failed" | "expired" | "cancelled" => {}
+                    let action = mdm
+                        .action(&token, id)
+                        .await
+                        .map_err(|e| Failure(e.to_string()))?
+                        .map_err(|r| Failure(format!("the MDM refused the observer the action log: {r}")))?;
+                    match action.status.as_str() {
+                        _ if action.is_terminal() => {}
                         "sent" if queued => {}
                         _ => return Ok(None),
                     }

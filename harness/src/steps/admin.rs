@@ -2,10 +2,10 @@
 //! options), preview the reset, lock, and run a task on several devices.
 
 use super::StepDoc;
+use crate::driver::{BatchRequest, PreviewRequest, ResetRequest};
 use crate::passcodes::Shape;
-use crate::world::{LockstepWorld, StepResult};
+use crate::world::{LastAnswer, LockstepWorld, StepResult};
 use cucumber::{given, when};
-use serde_json::{json, Value};
 
 pub const VOCABULARY: &[StepDoc] = &[
     StepDoc {
@@ -43,26 +43,22 @@ async fn reset(
     w: &mut LockstepWorld,
     admin: &str,
     alias: &str,
-    body: Value,
+    request: ResetRequest<'_>,
     new: Option<android_sim::Passcode>,
 ) -> StepResult {
     let token = w.session(admin).await?;
     let id = w.handset(alias)?.mdm_id.clone();
-    let reply = w
-        .stack()?
-        .mdm()
-        .post(&format!("/devices/{id}/reset-passcode"), Some(&token), body)
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
+    let reply = w.stack()?.mdm().reset_passcode(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
     w.record_action(alias, "reset", &reply, new)?;
-    w.last = Some(reply);
+    w.last = Some(LastAnswer::from_answer(reply, LastAnswer::Started));
     Ok(())
 }
 
 #[given(regex = r#"^(\w+) resets the passcode of "(\w+)"( and sends it to the device user)?$"#)]
 #[when(regex = r#"^(\w+) resets the passcode of "(\w+)"( and sends it to the device user)?$"#)]
 async fn reset_passcode(w: &mut LockstepWorld, admin: String, alias: String, to_user: String) -> StepResult {
-    reset(w, &admin, &alias, json!({ "send_to_user": !to_user.is_empty() }), None).await
+    let request = ResetRequest { send_to_user: Some(!to_user.is_empty()), ..Default::default() };
+    reset(w, &admin, &alias, request, None).await
 }
 
 #[given(
@@ -78,38 +74,33 @@ async fn reset_work_profile(
     shape: String,
     lock: String,
 ) -> StepResult {
-    let mut body = json!({ "lock_now": !lock.is_empty() });
     let new = if shape.is_empty() {
         None
     } else {
         let shape = Shape::parse(&shape)
             .ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 letters and digits`")))?;
-        let p = w.make_passcode(shape);
-        body["new_passcode"] = json!(p.expose());
-        Some(p)
+        Some(w.make_passcode(shape))
     };
-    reset(w, &admin, &alias, body, new).await
+    let request = ResetRequest {
+        lock_now: Some(!lock.is_empty()),
+        new_passcode: new.as_ref().map(|p| p.expose()),
+        ..Default::default()
+    };
+    reset(w, &admin, &alias, request, new.clone()).await
 }
 
-async fn preview(w: &mut LockstepWorld, admin: &str, alias: &str, body: Value) -> StepResult {
+async fn preview(w: &mut LockstepWorld, admin: &str, alias: &str, request: PreviewRequest<'_>) -> StepResult {
     let token = w.session(admin).await?;
     let id = w.handset(alias)?.mdm_id.clone();
-    let reply = w
-        .stack()?
-        .mdm()
-        .post(&format!("/devices/{id}/reset-passcode:preview"), Some(&token), body)
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
-    if !reply.ok() {
-        return Err(w.fail(format!("the MDM refused the preview: {} {}", reply.status, reply.body)));
-    }
-    w.last = Some(reply);
+    let reply = w.stack()?.mdm().preview_reset(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
+    let preview = reply.map_err(|r| w.fail(format!("the MDM refused the preview: {r}")))?;
+    w.last = Some(LastAnswer::Preview(Box::new(preview)));
     Ok(())
 }
 
 #[when(regex = r#"^(\w+) opens the reset passcode wizard for "(\w+)"$"#)]
 async fn wizard(w: &mut LockstepWorld, admin: String, alias: String) -> StepResult {
-    preview(w, &admin, &alias, json!({})).await
+    preview(w, &admin, &alias, PreviewRequest::default()).await
 }
 
 #[when(regex = r#"^(\w+) types a new passcode of (.+) in the reset dialog for "(\w+)"$"#)]
@@ -117,21 +108,16 @@ async fn dialog(w: &mut LockstepWorld, admin: String, shape: String, alias: Stri
     let shape =
         Shape::parse(&shape).ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 digits`")))?;
     let p = w.make_passcode(shape);
-    preview(w, &admin, &alias, json!({ "new_passcode": p.expose() })).await
+    preview(w, &admin, &alias, PreviewRequest { new_passcode: Some(p.expose()) }).await
 }
 
 #[when(regex = r#"^(\w+) locks "(\w+)"$"#)]
 async fn lock(w: &mut LockstepWorld, admin: String, alias: String) -> StepResult {
     let token = w.session(&admin).await?;
     let id = w.handset(&alias)?.mdm_id.clone();
-    let reply = w
-        .stack()?
-        .mdm()
-        .post(&format!("/devices/{id}/lock"), Some(&token), json!({}))
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
+    let reply = w.stack()?.mdm().lock(&token, &id).await.map_err(|e| w.fail(e.to_string()))?;
     w.record_action(&alias, "lock", &reply, None)?;
-    w.last = Some(reply);
+    w.last = Some(LastAnswer::from_answer(reply, LastAnswer::Started));
     Ok(())
 }
 
@@ -140,29 +126,27 @@ async fn batch(w: &mut LockstepWorld, admin: String, verb: String, user: String)
     let kind = if verb == "locks" { "lock" } else { "reset-passcode" };
     let token = w.session(&admin).await?;
     let email = w.person(&user)?.email.clone();
-    let reply = w
-        .stack()?
-        .mdm()
-        .post("/actions:batch", Some(&token), json!({ "kind": kind, "user_email": email }))
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
-    let results =
-        reply.body.get("results").or(Some(&reply.body)).and_then(Value::as_array).cloned().ok_or_else(|| {
-            w.fail(format!("the batch answer has no list of results: {} {}", reply.status, reply.body))
-        })?;
+    let request = BatchRequest { kind, user_email: Some(&email), device_ids: None };
+    let reply = w.stack()?.mdm().batch(&token, &request).await.map_err(|e| w.fail(e.to_string()))?;
+    let results = match reply {
+        Ok(results) => results,
+        Err(refusal) => {
+            w.last = Some(LastAnswer::Refused(refusal));
+            return Ok(());
+        }
+    };
     let short = if kind == "lock" { "lock" } else { "reset" };
-    for r in results {
-        let device = r.get("device_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let alias = w.handsets.iter().find(|(_, h)| h.mdm_id == device).map(|(a, _)| a.clone());
-        if let (Some(alias), Some(action)) = (alias, r.get("action_id").and_then(Value::as_str)) {
+    for r in &results {
+        let alias = w.handsets.iter().find(|(_, h)| h.mdm_id == r.device_id).map(|(a, _)| a.clone());
+        if let (Some(alias), Some(action)) = (alias, r.action_id.as_ref()) {
             let h = w.handset_mut(&alias)?;
-            h.last_action.insert(short, action.to_owned());
+            h.last_action.insert(short, action.clone());
             if short == "reset" {
                 h.old_passcode = h.device_passcode.clone();
                 h.new_passcode = None;
             }
         }
     }
-    w.last = Some(reply);
+    w.last = Some(LastAnswer::Batch(results));
     Ok(())
 }

@@ -5,8 +5,7 @@
 use super::StepDoc;
 use crate::passcodes::{ClassShape, Shape};
 use crate::world::{Failure, LockstepWorld, StepResult};
-use amapi_mock::faults::{ErrorFault, FaultRule, NotificationAction, NotificationFault};
-use amapi_mock::FaultPlan;
+use amapi_mock::faults::{Effect, Fault};
 use android_sim::Passcode;
 use cucumber::{given, then, when};
 use serde_json::{json, Value};
@@ -114,28 +113,16 @@ async fn minutes_pass(w: &mut LockstepWorld, minutes: u64) -> StepResult {
 #[given(regex = r"^AMAPI answers the next (?:(\d+) )?commands? with (\d{3})$")]
 async fn command_fault(w: &mut LockstepWorld, count: String, status: u16) -> StepResult {
     let count = count.parse().unwrap_or(1);
-    let plan = FaultPlan {
-        rules: vec![FaultRule {
-            route: "enterprises.devices.issueCommand".into(),
-            method: Some("POST".into()),
-            latency: None,
-            error: Some(ErrorFault { status, probability: None, count: Some(count), message: None }),
-        }],
-        ..Default::default()
-    };
-    w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
+    let what = format!("the {status} answer to the next {count} command(s)");
+    w.arm_fault(&what, |device| {
+        Fault::error(status).on("enterprises.devices.issueCommand").method("POST").device(device).times(count)
+    })
 }
 
 #[given(regex = r"^AMAPI loses the next (COMMAND|ENROLLMENT|STATUS_REPORT) notification$")]
 async fn notification_fault(w: &mut LockstepWorld, kind: String) -> StepResult {
-    let plan = FaultPlan {
-        notifications: vec![NotificationFault {
-            notification_type: Some(kind),
-            action: NotificationAction::Drop,
-            probability: None,
-            count: Some(1),
-        }],
-        ..Default::default()
-    };
-    w.stack()?.mock().set_fault_plan(plan).map_err(|e| w.fail(e.to_string()))
+    let what = format!("the loss of the next {kind} notification");
+    w.arm_fault(&what, |device| {
+        Fault::new(Effect::DropNotification).notification(kind.as_str()).device(device).times(1)
+    })
 }

@@ -2,9 +2,9 @@
 //! reset dialog, refusals; and what reached the device through AMAPI.
 
 use super::{eventually, StepDoc};
-use crate::world::{Failure, LockstepWorld, StepResult};
+use crate::driver::{Action, ActionFilter};
+use crate::world::{Failure, LastAnswer, LockstepWorld, StepResult};
 use cucumber::{gherkin::Step, given, then};
-use serde_json::Value;
 
 pub const VOCABULARY: &[StepDoc] = &[
     StepDoc {
@@ -54,10 +54,8 @@ pub const VOCABULARY: &[StepDoc] = &[
 
 pub fn anchor() {}
 
-const TERMINAL: [&str; 4] = ["completed", "failed", "expired", "cancelled"];
-
 /// Wait until the action reaches `want`; fail early if it settles elsewhere.
-async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -> Result<Value, Failure> {
+async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -> Result<Action, Failure> {
     let action = w
         .handset(alias)?
         .last_action
@@ -71,31 +69,50 @@ async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -
     let entry = eventually(w, &what, || {
         let (mdm, token, action, want) = (mdm.clone(), token.clone(), action.clone(), want.to_owned());
         async move {
-            let reply =
-                mdm.get(&format!("/actions/{action}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
-            let status = reply.str("/status").unwrap_or_default().to_owned();
-            if status == want {
-                Ok(Some(reply.body))
-            } else if TERMINAL.contains(&status.as_str()) {
+            let entry = mdm
+                .action(&token, &action)
+                .await
+                .map_err(|e| Failure(e.to_string()))?
+                .map_err(|r| Failure(format!("the MDM refused the observer the action log: {r}")))?;
+            if entry.status == want {
+                Ok(Some(entry))
+            } else if entry.is_terminal() {
                 Err(Failure(format!(
-                    "the action log shows it as {status}, not {want}{}",
-                    reply.str("/reason").map(|r| format!(" (reason: {r})")).unwrap_or_default()
+                    "the action log shows it as {}, not {want}{}",
+                    entry.status,
+                    entry.reason.as_ref().map(|r| format!(" (reason: {r})")).unwrap_or_default()
                 )))
             } else {
                 Ok(None)
             }
         }
     })
-    .await
-    .map_err(|f| w.fail(format!("{what}: {f}")))?;
-    // The same entry, with the same status, in the device's log and the global log.
-    for query in [format!("/actions?device_id={device}"), "/actions".to_owned()] {
-        let reply = mdm.get(&query, Some(&token)).await.map_err(|e| w.fail(e.to_string()))?;
-        let list =
-            reply.body.get("actions").or(Some(&reply.body)).and_then(Value::as_array).cloned().unwrap_or_default();
-        let found = list.iter().any(|a| a.get("id") == entry.get("id") && a.get("status") == entry.get("status"));
+    .await;
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(f) => {
+            // Say what the log showed last, not only what it never showed.
+            let last = match mdm.action(&token, &action).await {
+                Ok(Ok(a)) => format!("; the action log last showed it as {}", a.status),
+                Ok(Err(r)) => format!("; the action log last answered {r}"),
+                Err(e) => format!("; the action log could not be read: {e}"),
+            };
+            return Err(w.fail(format!("{what}: {f}{last}")));
+        }
+    };
+    // The same entry, with the same status, in the device's log and filtered by status.
+    for (filter, which) in [
+        (ActionFilter { device_id: Some(&device), status: None }, "of the device"),
+        (ActionFilter { device_id: Some(&device), status: Some(want) }, "filtered by status"),
+    ] {
+        let list = mdm
+            .actions(&token, &filter)
+            .await
+            .map_err(|e| w.fail(e.to_string()))?
+            .map_err(|r| w.fail(format!("the MDM refused the observer the action log: {r}")))?;
+        let found = list.iter().any(|a| a.id == entry.id && a.status == entry.status);
         if !found {
-            return Err(w.fail(format!("the action log at {query} does not list the {kind} of \"{alias}\" as {want}")));
+            return Err(w.fail(format!("the action log {which} does not list the {kind} of \"{alias}\" as {want}")));
         }
     }
     Ok(entry)
@@ -114,7 +131,7 @@ async fn action_log(w: &mut LockstepWorld, kind: String, alias: String, status: 
 #[then(regex = r#"^the (reset|lock) of "(\w+)" fails with a reason mentioning "([^"]+)"$"#)]
 async fn fails_with(w: &mut LockstepWorld, kind: String, alias: String, text: String) -> StepResult {
     let entry = action_status(w, &alias, &kind, "failed").await?;
-    let reason = entry.get("reason").and_then(Value::as_str).unwrap_or_default();
+    let reason = entry.reason.as_deref().unwrap_or_default();
     if reason.to_lowercase().contains(&text.to_lowercase()) {
         Ok(())
     } else {
@@ -129,35 +146,23 @@ async fn mail(w: &mut LockstepWorld, name: String, alias: String) -> StepResult 
     let email = w.person(&name)?.email.clone();
     let passcode = w.learn_new_passcode(&alias).await?;
     let stack = w.stack()?;
-    eventually(w, &format!("a mail to {name} with the new passcode of \"{alias}\""), || async {
+    let found = eventually(w, &format!("a mail to {name} with the new passcode of \"{alias}\""), || async {
         Ok(stack.mail_to(&email).iter().any(|m| m.body.contains(passcode.expose())).then_some(()))
     })
-    .await
+    .await;
+    found.map_err(|f| {
+        let arrived: Vec<String> = stack.mail_to(&email).iter().map(|m| format!("\"{}\"", m.subject)).collect();
+        let arrived = if arrived.is_empty() { "none".to_owned() } else { arrived.join(", ") };
+        w.fail(format!("{f}; the mail that did arrive for {name}: {arrived}"))
+    })
 }
 
 #[then(regex = r"^(\w+) receives no mail$")]
 async fn no_mail(w: &mut LockstepWorld, name: String) -> StepResult {
     let email = w.person(&name)?.email.clone();
-    // Mail goes out when an action starts or settles; wait for every action to settle first.
-    let pending: Vec<(String, String)> = w
-        .handsets
-        .iter()
-        .flat_map(|(alias, h)| h.last_action.keys().map(move |k| (alias.clone(), k.to_string())))
-        .collect();
-    for (alias, kind) in pending {
-        let token = w.observer().await?;
-        let id = w.handset(&alias)?.last_action.get(kind.as_str()).cloned().unwrap_or_default();
-        let mdm = w.stack()?.mdm().clone();
-        eventually(w, &format!("the {kind} of \"{alias}\" to settle"), || {
-            let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
-            async move {
-                let reply =
-                    mdm.get(&format!("/actions/{id}"), Some(&token)).await.map_err(|e| Failure(e.to_string()))?;
-                Ok(TERMINAL.contains(&reply.str("/status").unwrap_or_default()).then_some(()))
-            }
-        })
-        .await?;
-    }
+    // Mail goes out when an action starts or settles: wait until the
+    // actions have settled and the mail sink has been idle for a while.
+    w.quiesce().await?;
     let mails = w.stack()?.mail_to(&email);
     if mails.is_empty() {
         Ok(())
@@ -206,9 +211,7 @@ async fn sees_passcode(w: &mut LockstepWorld, name: String, alias: String) -> St
             Ok(())
         }
         Ok(None) => Err(w.fail(format!("the device page of \"{alias}\" shows {name} no latest reset passcode"))),
-        Err(reply) => {
-            Err(w.fail(format!("{name} was refused the device page of \"{alias}\": {} {}", reply.status, reply.body)))
-        }
+        Err(refusal) => Err(w.fail(format!("{name} was refused the device page of \"{alias}\": {refusal}"))),
     }
 }
 
@@ -217,8 +220,8 @@ async fn refused_passcode(w: &mut LockstepWorld, name: String, alias: String) ->
     // Make sure there is a passcode to show before checking it is not shown.
     w.learn_new_passcode(&alias).await?;
     match w.latest_passcode_as(&name, &alias).await? {
-        Err(reply) if reply.status == 403 => Ok(()),
-        Err(reply) => Err(w.fail(format!("expected a 403 refusal for {name}; the MDM answered {}", reply.status))),
+        Err(refusal) if refusal.status == 403 && refusal.code() == "FORBIDDEN" => Ok(()),
+        Err(refusal) => Err(w.fail(format!("expected a 403 FORBIDDEN refusal for {name}; the MDM answered {refusal}"))),
         Ok(None) => {
             Err(w.fail(format!("expected the MDM to refuse {name} clearly (403); it answered without the passcode")))
         }
@@ -228,37 +231,39 @@ async fn refused_passcode(w: &mut LockstepWorld, name: String, alias: String) ->
 
 #[then(regex = r#"^the wizard shows "(\w+)" and its user (\w+)$"#)]
 async fn wizard_shows(w: &mut LockstepWorld, alias: String, user: String) -> StepResult {
-    let last = w.last.as_ref().ok_or_else(|| w.fail("the wizard was not opened"))?;
+    let preview = last_preview(w, "the wizard was not opened")?;
     let id = w.handset(&alias)?.mdm_id.clone();
     let email = w.person(&user)?.email.clone();
-    let device_ok = last.str("/device/id") == Some(id.as_str());
-    let user_ok =
-        last.str("/user/email") == Some(email.as_str()) || last.str("/device/user_email") == Some(email.as_str());
+    let device_ok = preview.device.id == id;
+    let user_ok = preview.user.as_ref().is_some_and(|u| u.email == email);
     if device_ok && user_ok {
         Ok(())
     } else {
-        Err(w.fail(format!("the wizard does not show \"{alias}\" ({id}) and {email}: {}", last.body)))
+        let shown = preview.user.as_ref().map_or("no user", |u| u.email.as_str());
+        Err(w.fail(format!(
+            "the wizard does not show \"{alias}\" ({id}) and {email}; it shows device {} and {shown}",
+            preview.device.id
+        )))
     }
 }
 
 #[then("the dialog lists these requirements:")]
 async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
-    let last = w.last.as_ref().ok_or_else(|| w.fail("the reset dialog was not opened"))?;
-    let listed = last.body.get("requirements").and_then(Value::as_array).cloned().unwrap_or_default();
+    let listed = &last_preview(w, "the reset dialog was not opened")?.requirements;
     let table = step.table.as_ref().ok_or_else(|| w.fail("this step needs a table of | requirement | met |"))?;
     for row in table.rows.iter().skip(1) {
         let (Some(text), Some(met)) = (row.first(), row.get(1)) else {
             return Err(w.fail("each row needs a requirement and yes/no"));
         };
         let want = met.trim() == "yes";
-        let found = listed.iter().find(|r| r.get("description").and_then(Value::as_str) == Some(text.trim()));
-        match found.and_then(|r| r.get("met")).and_then(Value::as_bool) {
+        let found = listed.iter().find(|r| r.description == text.trim());
+        match found.map(|r| r.met) {
             Some(m) if m == want => {}
             Some(m) => return Err(w.fail(format!("requirement \"{text}\" shows met = {m}, expected {want}"))),
             None => {
                 return Err(w.fail(format!(
                     "the dialog does not list the requirement \"{text}\"; it lists {}",
-                    Value::Array(listed.clone())
+                    listed.iter().map(|r| format!("\"{}\"", r.description)).collect::<Vec<_>>().join(", ")
                 )))
             }
         }
@@ -268,28 +273,24 @@ async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
 
 #[then(regex = r"^the Reset passcode button is (enabled|disabled)$")]
 async fn button(w: &mut LockstepWorld, state: String) -> StepResult {
-    let last = w.last.as_ref().ok_or_else(|| w.fail("the reset dialog was not opened"))?;
-    let can = last.body.get("can_reset").and_then(Value::as_bool);
-    if can == Some(state == "enabled") {
+    let can = last_preview(w, "the reset dialog was not opened")?.can_reset;
+    if can == (state == "enabled") {
         Ok(())
     } else {
-        Err(w.fail(format!(
-            "expected the Reset passcode button to be {state}; the dialog says can_reset = {can:?}: {}",
-            last.body
-        )))
+        Err(w.fail(format!("expected the Reset passcode button to be {state}; the dialog says can_reset = {can}")))
     }
 }
 
 #[then(regex = r#"^the MDM refuses(?: with a message mentioning "([^"]+)"| because the device is not supported)$"#)]
 async fn refuses(w: &mut LockstepWorld, text: String, step: &Step) -> StepResult {
     let last = w.last.as_ref().ok_or_else(|| w.fail("the MDM was not asked anything yet"))?;
-    if last.ok() {
-        return Err(w.fail(format!("expected a refusal; the MDM accepted: {} {}", last.status, last.body)));
-    }
-    let message = last.error_message().unwrap_or_default().to_lowercase();
+    let LastAnswer::Refused(refusal) = last else {
+        return Err(w.fail(format!("expected a refusal; the MDM answered {}", last.summary())));
+    };
+    let message = refusal.message().to_lowercase();
     if step.value.ends_with("not supported") {
-        if last.error_code() != Some("UNSUPPORTED_DEVICE") {
-            return Err(w.fail(format!("expected the refusal UNSUPPORTED_DEVICE; got {} {}", last.status, last.body)));
+        if refusal.code() != "UNSUPPORTED_DEVICE" {
+            return Err(w.fail(format!("expected the refusal UNSUPPORTED_DEVICE; got {refusal}")));
         }
     } else if !message.contains(&text.to_lowercase()) {
         return Err(w.fail(format!("the refusal \"{message}\" does not mention \"{text}\"")));
@@ -302,6 +303,7 @@ async fn refuses(w: &mut LockstepWorld, text: String, step: &Step) -> StepResult
 
 #[then(regex = r#"^nothing has been sent to "(\w+)"$"#)]
 async fn nothing_sent(w: &mut LockstepWorld, alias: String) -> StepResult {
+    w.quiesce().await?;
     let name = w.handset(&alias)?.amapi_name.clone();
     let n = w.stack()?.commands_sent(&name, None);
     if n == 0 {
@@ -313,11 +315,21 @@ async fn nothing_sent(w: &mut LockstepWorld, alias: String) -> StepResult {
 
 #[then(regex = r#"^the MDM sent exactly one passcode reset to "(\w+)"$"#)]
 async fn exactly_one(w: &mut LockstepWorld, alias: String) -> StepResult {
+    w.quiesce().await?;
     let name = w.handset(&alias)?.amapi_name.clone();
     let n = w.stack()?.commands_sent(&name, Some("RESET_PASSWORD"));
     if n == 1 {
         Ok(())
     } else {
         Err(w.fail(format!("the MDM sent {n} RESET_PASSWORD commands to \"{alias}\" through AMAPI")))
+    }
+}
+
+/// The reset wizard the scenario opened last.
+fn last_preview<'w>(w: &'w LockstepWorld, missing: &str) -> Result<&'w crate::driver::Preview, Failure> {
+    match &w.last {
+        Some(LastAnswer::Preview(p)) => Ok(p),
+        Some(other) => Err(w.fail(format!("{missing}; the MDM's last answer was {}", other.summary()))),
+        None => Err(w.fail(missing)),
     }
 }

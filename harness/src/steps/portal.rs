@@ -2,9 +2,9 @@
 //! for a reset, confirming it, the device details and notifications.
 
 use super::{eventually, StepDoc};
-use crate::world::{LockstepWorld, StepResult};
+use crate::driver::{PortalDevice, PortalResetRequest};
+use crate::world::{LastAnswer, LockstepWorld, StepResult};
 use cucumber::{given, then, when};
-use serde_json::{json, Value};
 use std::time::Duration;
 
 pub const VOCABULARY: &[StepDoc] = &[
@@ -73,17 +73,12 @@ async fn signed_in_ago(w: &mut LockstepWorld, name: String, minutes: u64) -> Ste
 async fn portal_reset(w: &mut LockstepWorld, name: &str, alias: &str, confirm: bool) -> StepResult {
     let token = w.session(name).await?;
     let id = w.handset(alias)?.mdm_id.clone();
-    let body = if confirm { json!({ "confirm": true }) } else { json!({}) };
-    let reply = w
-        .stack()?
-        .mdm()
-        .post(&format!("/portal/devices/{id}/reset-passcode"), Some(&token), body)
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
+    let request = PortalResetRequest { confirm: confirm.then_some(true) };
+    let reply = w.stack()?.mdm().portal_reset(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
     if confirm {
         w.record_action(alias, "reset", &reply, None)?;
     }
-    w.last = Some(reply);
+    w.last = Some(LastAnswer::from_answer(reply, LastAnswer::Started));
     Ok(())
 }
 
@@ -101,47 +96,38 @@ async fn confirm(w: &mut LockstepWorld, name: String, alias: String) -> StepResu
 async fn warns(w: &mut LockstepWorld) -> StepResult {
     let last = w.last.as_ref().ok_or_else(|| w.fail("the portal has not answered anything yet"))?;
     // The warning comes as a refusal that asks for confirmation.
-    let warning = last.error_message().or_else(|| last.str("/warning")).unwrap_or_default().to_lowercase();
-    if last.error_code() == Some("CONFIRMATION_REQUIRED") && warning.contains("remove") {
-        Ok(())
-    } else {
-        Err(w.fail(format!(
-            "expected a warning that the current passcode will be removed; the portal answered {} {}",
-            last.status, last.body
-        )))
+    match last {
+        LastAnswer::Refused(r)
+            if r.code() == "CONFIRMATION_REQUIRED" && r.message().to_lowercase().contains("remove") =>
+        {
+            Ok(())
+        }
+        other => Err(w.fail(format!(
+            "expected a warning that the current passcode will be removed; the portal answered {}",
+            other.summary()
+        ))),
     }
 }
 
 #[then(regex = r"^the portal asks (\w+) to sign in again$")]
 async fn asks_sign_in(w: &mut LockstepWorld, _name: String) -> StepResult {
     let last = w.last.as_ref().ok_or_else(|| w.fail("the portal has not answered anything yet"))?;
-    if last.error_code() == Some("REAUTHENTICATION_REQUIRED") {
-        Ok(())
-    } else {
-        Err(w.fail(format!(
-            "expected the portal to ask for a fresh sign-in (REAUTHENTICATION_REQUIRED); it answered {} {}",
-            last.status, last.body
-        )))
+    match last {
+        LastAnswer::Refused(r) if r.code() == "REAUTHENTICATION_REQUIRED" => Ok(()),
+        other => Err(w.fail(format!(
+            "expected the portal to ask for a fresh sign-in (REAUTHENTICATION_REQUIRED); it answered {}",
+            other.summary()
+        ))),
     }
 }
 
 /// The portal's device details for `alias`, as its owner sees them.
-async fn details(w: &mut LockstepWorld, alias: &str) -> Result<Value, crate::world::Failure> {
+async fn details(w: &mut LockstepWorld, alias: &str) -> Result<PortalDevice, crate::world::Failure> {
     let owner = w.handset(alias)?.owner.clone();
     let token = w.session(&owner).await?;
     let id = w.handset(alias)?.mdm_id.clone();
-    let reply = w
-        .stack()?
-        .mdm()
-        .get(&format!("/portal/devices/{id}"), Some(&token))
-        .await
-        .map_err(|e| w.fail(e.to_string()))?;
-    if !reply.ok() {
-        return Err(
-            w.fail(format!("the portal refused the device details of \"{alias}\": {} {}", reply.status, reply.body))
-        );
-    }
-    Ok(reply.body)
+    let reply = w.stack()?.mdm().portal_device(&token, &id).await.map_err(|e| w.fail(e.to_string()))?;
+    reply.map_err(|r| w.fail(format!("the portal refused the device details of \"{alias}\": {r}")))
 }
 
 #[then(regex = r#"^the portal shows a temporary passcode for "(\w+)" made of letters and digits$"#)]
@@ -153,11 +139,10 @@ async fn temporary(w: &mut LockstepWorld, alias: String) -> StepResult {
     let passcode = eventually(w, &format!("a temporary passcode for \"{alias}\" in the portal"), || {
         let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
         async move {
-            let reply = mdm
-                .get(&format!("/portal/devices/{id}"), Some(&token))
-                .await
-                .map_err(|e| crate::world::Failure(e.to_string()))?;
-            Ok(reply.str("/temporary_passcode").map(str::to_owned))
+            let reply = mdm.portal_device(&token, &id).await.map_err(|e| crate::world::Failure(e.to_string()))?;
+            let device =
+                reply.map_err(|r| crate::world::Failure(format!("the portal refused the device details: {r}")))?;
+            Ok(device.temporary_passcode)
         }
     })
     .await?;
@@ -176,12 +161,13 @@ async fn temporary(w: &mut LockstepWorld, alias: String) -> StepResult {
 
 #[then(regex = r#"^the reset passcode option is not offered for "(\w+)"$"#)]
 async fn not_offered(w: &mut LockstepWorld, alias: String) -> StepResult {
-    let body = details(w, &alias).await?;
-    match body.get("can_reset_passcode").and_then(Value::as_bool) {
-        Some(false) => Ok(()),
-        other => Err(w.fail(format!(
-            "expected the portal not to offer a passcode reset for \"{alias}\"; can_reset_passcode is {other:?}"
-        ))),
+    let device = details(w, &alias).await?;
+    if device.can_reset_passcode {
+        Err(w.fail(format!(
+            "expected the portal not to offer a passcode reset for \"{alias}\"; can_reset_passcode is true"
+        )))
+    } else {
+        Ok(())
     }
 }
 
@@ -193,20 +179,10 @@ async fn notification(w: &mut LockstepWorld, name: String, alias: String) -> Ste
     eventually(w, &format!("a portal notification for {name} that the passcode of \"{alias}\" was changed"), || {
         let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
         async move {
-            let reply = mdm
-                .get("/portal/notifications", Some(&token))
-                .await
-                .map_err(|e| crate::world::Failure(e.to_string()))?;
-            let found = reply
-                .body
-                .as_array()
-                .into_iter()
-                .flatten()
-                .chain(reply.body.get("notifications").and_then(Value::as_array).into_iter().flatten())
-                .any(|n| {
-                    n.get("device_id").and_then(Value::as_str) == Some(id.as_str())
-                        && n.get("kind").and_then(Value::as_str).is_some_and(|k| k.contains("passcode-changed"))
-                });
+            let reply = mdm.notifications(&token).await.map_err(|e| crate::world::Failure(e.to_string()))?;
+            let listed =
+                reply.map_err(|r| crate::world::Failure(format!("the portal refused the notifications: {r}")))?;
+            let found = listed.iter().any(|n| n.device_id == id && n.kind == "passcode-changed");
             Ok(found.then_some(()))
         }
     })

@@ -49,25 +49,35 @@ async fn policy(w: &mut LockstepWorld, scope: String, quality: String, minimum: 
     // with AMAPI's quality and scope names.
     let quality = quality.replace('-', "_").to_uppercase();
     let scope = if scope == "device" { "SCOPE_DEVICE" } else { "SCOPE_PROFILE" };
-    let minimum: u8 = minimum.parse().unwrap_or(0);
-    w.policy = Some(serde_json::json!({ "quality": quality, "minimum_length": minimum, "scope": scope }));
+    let minimum: u32 = minimum.parse().unwrap_or(0);
+    w.policy = Some(crate::driver::PasswordPolicy {
+        quality,
+        minimum_length: minimum,
+        scope: scope.into(),
+        minimum_letters: None,
+        minimum_lower_case: None,
+        minimum_upper_case: None,
+        minimum_non_letter: None,
+        minimum_numeric: None,
+        minimum_symbols: None,
+    });
     Ok(())
 }
 
 #[given(
     regex = r"^the passcode policy also requires at least (\d+) (upper-case letters?|lower-case letters?|letters?|digits?|symbols?|non-letters?)$"
 )]
-async fn policy_minimum(w: &mut LockstepWorld, n: u8, class: String) -> StepResult {
-    let field = match class.trim_end_matches('s') {
-        "upper-case letter" => "minimum_upper_case",
-        "lower-case letter" => "minimum_lower_case",
-        "letter" => "minimum_letters",
-        "digit" => "minimum_numeric",
-        "symbol" => "minimum_symbols",
-        _ => "minimum_non_letter",
-    };
+async fn policy_minimum(w: &mut LockstepWorld, n: u32, class: String) -> StepResult {
     let policy = w.policy.as_mut().ok_or_else(|| Failure("name the passcode policy first".into()))?;
-    policy[field] = serde_json::json!(n);
+    let field = match class.trim_end_matches('s') {
+        "upper-case letter" => &mut policy.minimum_upper_case,
+        "lower-case letter" => &mut policy.minimum_lower_case,
+        "letter" => &mut policy.minimum_letters,
+        "digit" => &mut policy.minimum_numeric,
+        "symbol" => &mut policy.minimum_symbols,
+        _ => &mut policy.minimum_non_letter,
+    };
+    *field = Some(n);
     Ok(())
 }
 
@@ -97,7 +107,7 @@ async fn enrolled(
     let unlock_after = not_unlocked.is_empty();
     let handset = w
         .stack()?
-        .enroll(&profile, ownership, &owner, &owner_email, passcode.as_ref(), w.policy.clone(), unlock_after)
+        .enroll(&profile, ownership, &owner, &owner_email, passcode.as_ref(), w.policy.as_ref(), unlock_after)
         .await
         .map_err(|e| w.fail(format!("enrolling \"{alias}\": {e}")))?;
     w.handsets.insert(alias, handset);

@@ -39,6 +39,14 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
     }
 
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "This endpoint does not take that method; see docs/driver-protocol.md for the methods it takes.",
+        )
+    }
+
     pub fn not_offered(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_OFFERED", message)
     }

@@ -41,7 +41,10 @@ pub fn router(mdm: Arc<Mdm>) -> Router {
         .route("/portal/devices", get(portal::devices))
         .route("/portal/devices/{id}", get(portal::device))
         .route("/portal/devices/{id}/reset-passcode", post(portal::reset_passcode))
-        .route("/portal/notifications", get(portal::notifications));
+        .route("/portal/notifications", get(portal::notifications))
+        // A known path asked with a method it does not take: the protocol's
+        // 405 error, not axum's empty one.
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     Router::new()
         .nest("/lockstep/v1", v1)
         .route(PUSH_PATH, post(pubsub::push))

@@ -1,0 +1,354 @@
+//! The typed driver-protocol client: one method per operation of
+//! docs/driver-protocol.md. A method answers the operation's body as its
+//! type, or the protocol's refusal; anything else (no answer, not JSON, a
+//! body the protocol does not allow) is a [`DriverError`] naming the
+//! operation and the status.
+
+use super::wire::*;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::time::Duration;
+
+/// How long one call may take before it counts as timed out.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An MDM reached through the driver protocol.
+#[derive(Debug, Clone)]
+pub struct Mdm {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// The protocol's refusal of one call: its status and error envelope.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub operation: &'static str,
+    pub status: u16,
+    pub error: ErrorBody,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &str {
+        &self.error.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.error.message
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} {} ({})", self.operation, self.status, self.error.code, self.error.message)
+    }
+}
+
+/// What an operation answered: its body, or a refusal.
+pub type Answer<T> = Result<T, Refusal>;
+
+/// Why a call failed before the protocol could answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    Refused,
+    TimedOut(Duration),
+    Reset,
+    Other,
+}
+
+impl std::fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportFailure::Refused => f.write_str("connection refused"),
+            TransportFailure::TimedOut(d) => write!(f, "timed out after {} s", d.as_secs()),
+            TransportFailure::Reset => f.write_str("connection reset"),
+            TransportFailure::Other => f.write_str("transport failure"),
+        }
+    }
+}
+
+/// The MDM could not be reached, or answered outside the protocol.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("{operation} ({url}): {failure}: {detail}")]
+    Transport { operation: &'static str, url: String, failure: TransportFailure, detail: String },
+    #[error("{operation}: answered {status} with a body that is not JSON")]
+    NotJson { operation: &'static str, status: u16 },
+    #[error("{operation}: answered {status}; the protocol says {problem}")]
+    Deviation { operation: &'static str, status: u16, problem: String },
+}
+
+fn classify(e: &reqwest::Error) -> TransportFailure {
+    if e.is_timeout() {
+        return TransportFailure::TimedOut(CALL_TIMEOUT);
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return TransportFailure::Refused,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return TransportFailure::Reset
+                }
+                std::io::ErrorKind::TimedOut => return TransportFailure::TimedOut(CALL_TIMEOUT),
+                _ => {}
+            }
+        }
+        source = s.source();
+    }
+    if e.is_connect() {
+        TransportFailure::Refused
+    } else {
+        TransportFailure::Other
+    }
+}
+
+/// One raw answer: status and JSON body (Null when empty).
+struct Raw {
+    status: u16,
+    body: Value,
+}
+
+impl Mdm {
+    pub fn new(base: impl Into<String>) -> Self {
+        let http = reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap_or_else(|_| reqwest::Client::new());
+        Mdm { base: base.into().trim_end_matches('/').to_owned(), http }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn raw(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        session: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Raw, DriverError> {
+        let url = format!("{}/lockstep/v1{path}", self.base);
+        let mut req = self.http.request(method, &url);
+        if let Some(token) = session {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let transport = |e: reqwest::Error| DriverError::Transport {
+            operation,
+            url: url.clone(),
+            failure: classify(&e),
+            detail: e.to_string(),
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|_| DriverError::NotJson { operation, status })?
+        };
+        super::schema::check(operation, status, &body).map_err(|problem| DriverError::Deviation {
+            operation,
+            status,
+            problem,
+        })?;
+        Ok(Raw { status, body })
+    }
+
+    /// Call `operation` and read its body as `T` on 2xx, as a refusal otherwise.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        session: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Answer<T>, DriverError> {
+        let raw = self.raw(operation, method, path, session, body).await?;
+        let status = raw.status;
+        let deviation = |e: serde_json::Error| DriverError::Deviation { operation, status, problem: e.to_string() };
+        if (200..300).contains(&status) {
+            // 204: no body, read as null.
+            Ok(Ok(serde_json::from_value(raw.body).map_err(deviation)?))
+        } else {
+            let envelope: ErrorEnvelope = serde_json::from_value(raw.body).map_err(|e| DriverError::Deviation {
+                operation,
+                status,
+                problem: format!("an error envelope {{\"error\": {{code, message}}}}: {e}"),
+            })?;
+            Ok(Err(Refusal { operation, status, error: envelope.error }))
+        }
+    }
+
+    fn to_json(body: &impl Serialize) -> Option<Value> {
+        Some(serde_json::to_value(body).unwrap_or(Value::Null))
+    }
+
+    pub async fn about(&self) -> Result<Answer<About>, DriverError> {
+        self.call("GET /about", Method::GET, "/about", None, None).await
+    }
+
+    pub async fn create_account(&self, account: &NewAccount<'_>) -> Result<Answer<Account>, DriverError> {
+        self.call("POST /accounts", Method::POST, "/accounts", None, Self::to_json(account)).await
+    }
+
+    pub async fn sign_in(&self, sign_in: &SignIn<'_>) -> Result<Answer<Session>, DriverError> {
+        self.call("POST /sessions", Method::POST, "/sessions", None, Self::to_json(sign_in)).await
+    }
+
+    pub async fn current_session(&self, session: &str) -> Result<Answer<Account>, DriverError> {
+        self.call("GET /sessions/current", Method::GET, "/sessions/current", Some(session), None).await
+    }
+
+    pub async fn sign_out(&self, session: &str) -> Result<Answer<()>, DriverError> {
+        self.call("DELETE /sessions/current", Method::DELETE, "/sessions/current", Some(session), None).await
+    }
+
+    pub async fn enroll(
+        &self,
+        session: &str,
+        enrollment: &NewEnrollment<'_>,
+    ) -> Result<Answer<Enrollment>, DriverError> {
+        self.call("POST /enrollments", Method::POST, "/enrollments", Some(session), Self::to_json(enrollment)).await
+    }
+
+    /// The devices of `user_email` (all devices when `None`).
+    pub async fn devices(&self, session: &str, user_email: Option<&str>) -> Result<Answer<Vec<Device>>, DriverError> {
+        let path = match user_email {
+            Some(email) => format!("/devices?user_email={}", encode(email)),
+            None => "/devices".to_owned(),
+        };
+        self.call("GET /devices", Method::GET, &path, Some(session), None).await
+    }
+
+    /// The device page: the device, its action log and, for roles allowed
+    /// to see it, `security`.
+    pub async fn device_page(&self, session: &str, id: &str) -> Result<Answer<DevicePage>, DriverError> {
+        self.call("GET /devices/{id}", Method::GET, &format!("/devices/{}", encode(id)), Some(session), None).await
+    }
+
+    pub async fn security(&self, session: &str, id: &str) -> Result<Answer<Security>, DriverError> {
+        let path = format!("/devices/{}/security", encode(id));
+        self.call("GET /devices/{id}/security", Method::GET, &path, Some(session), None).await
+    }
+
+    pub async fn preview_reset(
+        &self,
+        session: &str,
+        id: &str,
+        request: &PreviewRequest<'_>,
+    ) -> Result<Answer<Preview>, DriverError> {
+        let path = format!("/devices/{}/reset-passcode:preview", encode(id));
+        self.call(
+            "POST /devices/{id}/reset-passcode:preview",
+            Method::POST,
+            &path,
+            Some(session),
+            Self::to_json(request),
+        )
+        .await
+    }
+
+    pub async fn reset_passcode(
+        &self,
+        session: &str,
+        id: &str,
+        request: &ResetRequest<'_>,
+    ) -> Result<Answer<Accepted>, DriverError> {
+        let path = format!("/devices/{}/reset-passcode", encode(id));
+        self.call("POST /devices/{id}/reset-passcode", Method::POST, &path, Some(session), Self::to_json(request)).await
+    }
+
+    pub async fn lock(&self, session: &str, id: &str) -> Result<Answer<Accepted>, DriverError> {
+        let path = format!("/devices/{}/lock", encode(id));
+        self.call(
+            "POST /devices/{id}/lock",
+            Method::POST,
+            &path,
+            Some(session),
+            Some(Value::Object(Default::default())),
+        )
+        .await
+    }
+
+    pub async fn batch(
+        &self,
+        session: &str,
+        request: &BatchRequest<'_>,
+    ) -> Result<Answer<Vec<BatchResult>>, DriverError> {
+        self.call("POST /actions:batch", Method::POST, "/actions:batch", Some(session), Self::to_json(request)).await
+    }
+
+    pub async fn actions(&self, session: &str, filter: &ActionFilter<'_>) -> Result<Answer<Vec<Action>>, DriverError> {
+        let mut query = Vec::new();
+        if let Some(d) = filter.device_id {
+            query.push(format!("device_id={}", encode(d)));
+        }
+        if let Some(s) = filter.status {
+            query.push(format!("status={}", encode(s)));
+        }
+        let path = if query.is_empty() { "/actions".to_owned() } else { format!("/actions?{}", query.join("&")) };
+        self.call("GET /actions", Method::GET, &path, Some(session), None).await
+    }
+
+    pub async fn action(&self, session: &str, id: &str) -> Result<Answer<Action>, DriverError> {
+        self.call("GET /actions/{id}", Method::GET, &format!("/actions/{}", encode(id)), Some(session), None).await
+    }
+
+    pub async fn cancel(&self, session: &str, id: &str) -> Result<Answer<Action>, DriverError> {
+        let path = format!("/actions/{}/cancel", encode(id));
+        self.call(
+            "POST /actions/{id}/cancel",
+            Method::POST,
+            &path,
+            Some(session),
+            Some(Value::Object(Default::default())),
+        )
+        .await
+    }
+
+    pub async fn portal_devices(&self, session: &str) -> Result<Answer<Vec<PortalDevice>>, DriverError> {
+        self.call("GET /portal/devices", Method::GET, "/portal/devices", Some(session), None).await
+    }
+
+    pub async fn portal_device(&self, session: &str, id: &str) -> Result<Answer<PortalDevice>, DriverError> {
+        let path = format!("/portal/devices/{}", encode(id));
+        self.call("GET /portal/devices/{id}", Method::GET, &path, Some(session), None).await
+    }
+
+    pub async fn portal_reset(
+        &self,
+        session: &str,
+        id: &str,
+        request: &PortalResetRequest,
+    ) -> Result<Answer<Accepted>, DriverError> {
+        let path = format!("/portal/devices/{}/reset-passcode", encode(id));
+        self.call(
+            "POST /portal/devices/{id}/reset-passcode",
+            Method::POST,
+            &path,
+            Some(session),
+            Self::to_json(request),
+        )
+        .await
+    }
+
+    pub async fn notifications(&self, session: &str) -> Result<Answer<Vec<Notification>>, DriverError> {
+        self.call("GET /portal/notifications", Method::GET, "/portal/notifications", Some(session), None).await
+    }
+}
+
+/// Percent-encode a path segment or query value.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
