@@ -95,3 +95,31 @@ async fn raw_protocol_rset_noop_and_sequence_errors() {
     assert_eq!(m.body, ".dot\n");
     assert_eq!(m.to, vec!["x@y"]);
 }
+
+/// Standard mail as MDMs send it: multipart/alternative, each part base64,
+/// a UTF-8 subject. The sink's body is the text part, decoded.
+#[tokio::test]
+async fn multipart_alternative_with_base64_parts_is_decoded() {
+    use lettre::message::{header::ContentTransferEncoding, MultiPart, SinglePart};
+    let sink = MailSink::start().await.unwrap();
+    let text = "Ihr neuer Gerätecode steht im Portal. ".repeat(4);
+    let part = |kind: ContentType, body: String| {
+        SinglePart::builder().header(kind).header(ContentTransferEncoding::Base64).body(body)
+    };
+    let mail = Message::builder()
+        .from("MDM <mdm@example.test>".parse().unwrap())
+        .to("erin@example.test".parse().unwrap())
+        .subject("Neuer Code für „phone“")
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(part(ContentType::TEXT_PLAIN, text.clone()))
+                .singlepart(part(ContentType::TEXT_HTML, format!("<p>{text}</p>"))),
+        )
+        .unwrap();
+    let raw = String::from_utf8(mail.formatted()).unwrap();
+    assert!(raw.contains("multipart/alternative") && raw.contains("base64"), "{raw}");
+    transport(&sink).send(mail).await.unwrap();
+    let m = sink.wait_for(|m| m.is_for("erin@example.test"), WAIT).await.unwrap();
+    assert_eq!(m.subject, "Neuer Code für „phone“");
+    assert_eq!(m.body.trim_end(), text.trim_end());
+}
