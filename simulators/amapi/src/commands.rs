@@ -13,17 +13,17 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// Ten minutes, AMAPI's documented default `duration`.
-pub const DEFAULT_DURATION: Duration = Duration::from_secs(600);
+pub(crate) const DEFAULT_DURATION: Duration = Duration::from_secs(600);
 
 /// Our choice: a finished operation stays readable (get, list) for 24
 /// hours of the mock's clock after its deadline (createTime + duration),
 /// then it is forgotten (404). AMAPI does not document how long it keeps
 /// operations.
-pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 /// Our choice: a device keeps at most this many operations; issuing one
 /// more forgets its oldest finished one.
-pub const MAX_OPERATIONS_PER_DEVICE: usize = 1000;
+pub(crate) const MAX_OPERATIONS_PER_DEVICE: usize = 1000;
 
 /// AMAPI `CommandType` (less COMMAND_TYPE_UNSPECIFIED, which is refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl CommandType {
         }
     }
 
-    pub fn amapi_name(self) -> &'static str {
+    pub(crate) fn amapi_name(self) -> &'static str {
         match self {
             CommandType::Lock => "LOCK",
             CommandType::ResetPassword => "RESET_PASSWORD",

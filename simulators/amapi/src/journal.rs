@@ -208,17 +208,17 @@ impl Record {
 }
 
 impl Journal {
-    pub fn with_budget(capacity: usize, budget: usize) -> Self {
+    pub(crate) fn with_budget(capacity: usize, budget: usize) -> Self {
         Journal { records: VecDeque::new(), capacity, budget, bytes: 0, next_seq: 1 }
     }
 
     /// The bytes the kept entries cost (an estimate).
     #[cfg(test)]
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.bytes
     }
 
-    pub fn push(&mut self, mut record: Record) {
+    pub(crate) fn push(&mut self, mut record: Record) {
         if self.capacity == 0 {
             return;
         }
@@ -236,14 +236,14 @@ impl Journal {
         self.records.push_back((record, cost));
     }
 
-    pub fn read(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+    pub(crate) fn read(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
         let matching: Vec<&Record> = self.records.iter().map(|(r, _)| r).filter(|r| filter.matches(r)).collect();
         let skip = filter.limit.map_or(0, |l| matching.len().saturating_sub(l));
         matching.into_iter().skip(skip).map(Record::entry).collect()
     }
 
     /// Forget everything (sequence numbers keep growing).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.records.clear();
         self.bytes = 0;
     }

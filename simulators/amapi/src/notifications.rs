@@ -154,7 +154,7 @@ fn is_ack(status: u16) -> bool {
 }
 
 impl PubSub {
-    pub fn new(retry: PushRetry, log_capacity: usize) -> Self {
+    pub(crate) fn new(retry: PushRetry, log_capacity: usize) -> Self {
         PubSub { shared: Arc::new(Shared { state: Mutex::new(State::default()), retry, log_capacity }) }
     }
 
@@ -164,7 +164,7 @@ impl PubSub {
 
     /// Register (or replace) a push subscription and start its delivery
     /// task. Must run inside a tokio runtime.
-    pub fn subscribe(&self, config: PushSubscription) -> Result<(), String> {
+    pub(crate) fn subscribe(&self, config: PushSubscription) -> Result<(), String> {
         if !config.push_endpoint.starts_with("http://") {
             return Err(format!("pushEndpoint \"{}\" must be an http:// URL", config.push_endpoint));
         }
@@ -185,20 +185,20 @@ impl PubSub {
         Ok(())
     }
 
-    pub fn unsubscribe(&self, name: &str) -> bool {
+    pub(crate) fn unsubscribe(&self, name: &str) -> bool {
         let mut state = self.state();
         let before = state.subscribers.len();
         state.subscribers.retain(|s| s.config.name != name);
         before != state.subscribers.len()
     }
 
-    pub fn subscriptions(&self) -> Vec<PushSubscription> {
+    pub(crate) fn subscriptions(&self) -> Vec<PushSubscription> {
         self.state().subscribers.iter().map(|s| s.config.clone()).collect()
     }
 
     /// Publish one notification as the fault plan's `delivery` says:
     /// `copies` times (0: dropped), late, or held back until the next one.
-    pub fn publish(&self, n: Outgoing, at: Timestamp, delivery: Delivery) {
+    pub(crate) fn publish(&self, n: Outgoing, at: Timestamp, delivery: Delivery) {
         let mut state = self.state();
         state.next_message_id += 1;
         let message_id = state.next_message_id.to_string();
@@ -264,11 +264,11 @@ impl PubSub {
     }
 
     /// Every published message still in the log, oldest first.
-    pub fn messages(&self) -> Vec<PublishedMessage> {
+    pub(crate) fn messages(&self) -> Vec<PublishedMessage> {
         self.state().log.iter().cloned().collect()
     }
 
-    pub fn clear_messages(&self) {
+    pub(crate) fn clear_messages(&self) {
         self.state().log.clear();
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use std::time::Duration;
 
 /// The `@type` of an operation's metadata.
-pub const COMMAND_TYPE_URL: &str = "type.googleapis.com/google.android.devicemanagement.v1.Command";
+pub(crate) const COMMAND_TYPE_URL: &str = "type.googleapis.com/google.android.devicemanagement.v1.Command";
 
 /// How an operation ended, or that it has not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,20 +48,20 @@ pub(crate) struct Operation {
 }
 
 impl Operation {
-    pub fn is_pending(&self) -> bool {
+    pub(crate) fn is_pending(&self) -> bool {
         self.outcome == Outcome::Pending
     }
 
-    pub fn deadline(&self) -> Timestamp {
+    pub(crate) fn deadline(&self) -> Timestamp {
         self.create_time.plus(self.duration)
     }
 
-    pub fn name(&self, device_name: &str) -> String {
+    pub(crate) fn name(&self, device_name: &str) -> String {
         format!("{device_name}/operations/{}", self.id)
     }
 
     /// The Operation resource.
-    pub fn render(&self, device_name: &str) -> Value {
+    pub(crate) fn render(&self, device_name: &str) -> Value {
         let mut metadata = Map::new();
         metadata.insert("@type".into(), Value::String(COMMAND_TYPE_URL.into()));
         metadata.insert("type".into(), Value::String(self.kind.amapi_name().into()));

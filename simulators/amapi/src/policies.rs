@@ -24,7 +24,7 @@ pub(crate) struct Policy {
 }
 
 impl Policy {
-    pub fn render(&self, enterprise: &Enterprise) -> Value {
+    pub(crate) fn render(&self, enterprise: &Enterprise) -> Value {
         let mut out = self.fields.clone();
         out.insert("name".into(), Value::String(enterprise.policy_name(&self.id)));
         out.insert("version".into(), Value::String(self.version.to_string()));
@@ -35,7 +35,7 @@ impl Policy {
     /// the deprecated single `passwordRequirements` when there are none.
     ///
     /// Our choice: when a policy sets both, `passwordPolicies` wins.
-    pub fn password_requirements(&self) -> Vec<Value> {
+    pub(crate) fn password_requirements(&self) -> Vec<Value> {
         match self.fields.get("passwordPolicies").and_then(Value::as_array) {
             Some(list) if !list.is_empty() => list.clone(),
             _ => self.fields.get("passwordRequirements").filter(|v| v.is_object()).cloned().into_iter().collect(),
@@ -43,7 +43,7 @@ impl Policy {
     }
 
     /// The same, as android-sim policies.
-    pub fn password_policies(&self) -> Vec<PasswordPolicy> {
+    pub(crate) fn password_policies(&self) -> Vec<PasswordPolicy> {
         self.password_requirements().iter().filter_map(Value::as_object).map(password_policy).collect()
     }
 }

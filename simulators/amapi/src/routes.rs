@@ -55,7 +55,7 @@ pub(crate) enum Call {
 
 impl Call {
     /// The discovery document's method id.
-    pub fn id(&self) -> &'static str {
+    pub(crate) fn id(&self) -> &'static str {
         match self {
             Call::EnterprisesCreate => "androidmanagement.enterprises.create",
             Call::EnterprisesList => "androidmanagement.enterprises.list",
@@ -101,7 +101,7 @@ impl Call {
     }
 
     /// The enterprise the call is about, if any.
-    pub fn enterprise(&self) -> Option<&str> {
+    pub(crate) fn enterprise(&self) -> Option<&str> {
         match self {
             Call::EnterprisesCreate | Call::EnterprisesList | Call::SignupUrlsCreate => None,
             Call::ProvisioningInfoGet { .. } => None,
@@ -143,7 +143,7 @@ impl Call {
 
 impl Call {
     /// `enterprises/E/devices/D`, for calls about a device or its operations.
-    pub fn device_name(&self) -> Option<String> {
+    pub(crate) fn device_name(&self) -> Option<String> {
         match self {
             Call::DevicesGet { e, d }
             | Call::DevicesPatch { e, d }
@@ -157,7 +157,7 @@ impl Call {
     }
 
     /// `enterprises/E/devices/D/operations/O`, for calls about one operation.
-    pub fn operation_name(&self) -> Option<String> {
+    pub(crate) fn operation_name(&self) -> Option<String> {
         match self {
             Call::OperationsGet { e, d, o } | Call::OperationsCancel { e, d, o } => {
                 Some(format!("{}/operations/{o}", crate::world::device_name(e, d)))

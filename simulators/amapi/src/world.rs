@@ -61,14 +61,14 @@ pub(crate) struct Outgoing {
 /// A SplitMix64 generator: small, seedable, and the same on every platform,
 /// so a seed replays a run (device ids, token values, fault draws).
 #[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
+pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         SplitMix64(seed)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -77,12 +77,12 @@ impl SplitMix64 {
     }
 
     /// A float in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// `len` characters from `alphabet`.
-    pub fn string(&mut self, alphabet: &[u8], len: usize) -> String {
+    pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len)
             .map(|_| {
                 let i = usize::try_from(self.next_u64() % alphabet.len() as u64).unwrap_or(0);
@@ -100,7 +100,7 @@ pub(crate) enum DeviceState {
 }
 
 impl DeviceState {
-    pub fn amapi_name(self) -> &'static str {
+    pub(crate) fn amapi_name(self) -> &'static str {
         match self {
             DeviceState::Active => "ACTIVE",
             DeviceState::Disabled => "DISABLED",
@@ -178,7 +178,7 @@ pub(crate) struct Enterprise {
 }
 
 impl Enterprise {
-    pub fn new(id: String, fields: Map<String, Value>, bearer_token: Option<String>) -> Self {
+    pub(crate) fn new(id: String, fields: Map<String, Value>, bearer_token: Option<String>) -> Self {
         Enterprise {
             id,
             fields,
@@ -194,21 +194,21 @@ impl Enterprise {
         }
     }
 
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("enterprises/{}", self.id)
     }
 
-    pub fn policy_name(&self, policy_id: &str) -> String {
+    pub(crate) fn policy_name(&self, policy_id: &str) -> String {
         format!("enterprises/{}/policies/{policy_id}", self.id)
     }
 
-    pub fn device_name(&self, device_id: &str) -> String {
+    pub(crate) fn device_name(&self, device_id: &str) -> String {
         device_name(&self.id, device_id)
     }
 
     /// A notification for this enterprise's topic, if it has one and has
     /// enabled `kind`.
-    pub fn notification(&self, kind: NotificationType, data: Value) -> Option<Outgoing> {
+    pub(crate) fn notification(&self, kind: NotificationType, data: Value) -> Option<Outgoing> {
         let topic = self.fields.get("pubsubTopic")?.as_str()?.to_owned();
         let enabled = self
             .fields
@@ -270,25 +270,25 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// Record an event for `enterprise`; `data` is rendered only if the
     /// enterprise publishes `kind`.
-    pub fn push(&mut self, enterprise: &str, kind: NotificationType, data: impl FnOnce() -> Value) {
+    pub(crate) fn push(&mut self, enterprise: &str, kind: NotificationType, data: impl FnOnce() -> Value) {
         if self.wanted.iter().any(|(e, k)| *k == kind && e == enterprise) {
             self.events.push(Event { enterprise: enterprise.to_owned(), kind, data: data() });
         }
     }
 
     /// A completed signup's browser would go to `url` now.
-    pub fn callback(&mut self, url: String) {
+    pub(crate) fn callback(&mut self, url: String) {
         self.callbacks.push(url);
     }
 
     /// An operation with this deadline-index key has ended.
-    pub fn ended(&mut self, key: (i64, i64)) {
+    pub(crate) fn ended(&mut self, key: (i64, i64)) {
         self.ended.push(key);
     }
 }
 
 impl World {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         World {
             enterprises: BTreeMap::new(),
             profiles: BTreeMap::new(),
@@ -305,7 +305,7 @@ impl World {
 
     /// Note which notifications enterprises publish now; call before
     /// changing state.
-    pub fn prepare_outbox(&mut self) {
+    pub(crate) fn prepare_outbox(&mut self) {
         let kinds = [NotificationType::Enrollment, NotificationType::StatusReport, NotificationType::Command];
         self.outbox.wanted.clear();
         for e in self.enterprises.values() {
@@ -318,12 +318,12 @@ impl World {
     }
 
     /// The signup callbacks to follow.
-    pub fn drain_callbacks(&mut self) -> Vec<String> {
+    pub(crate) fn drain_callbacks(&mut self) -> Vec<String> {
         std::mem::take(&mut self.outbox.callbacks)
     }
 
     /// The recorded events that their enterprise publishes, in order.
-    pub fn drain_notifications(&mut self) -> Vec<Outgoing> {
+    pub(crate) fn drain_notifications(&mut self) -> Vec<Outgoing> {
         for key in std::mem::take(&mut self.outbox.ended) {
             self.deadlines.remove(&key);
         }
@@ -338,7 +338,7 @@ impl World {
     }
 
     /// A new id: 16 lower-case hex digits, like AMAPI's device ids.
-    pub fn new_hex_id(&mut self) -> String {
+    pub(crate) fn new_hex_id(&mut self) -> String {
         format!("{:016x}", self.rng.next_u64())
     }
 }

@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod message;
 mod session;
 

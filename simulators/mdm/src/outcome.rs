@@ -10,13 +10,13 @@ use serde_json::Value;
 
 /// How a finished operation ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ended {
+pub(crate) struct Ended {
     pub status: ActionStatus,
     pub reason: Option<String>,
 }
 
 /// `None` while the operation is not done.
-pub fn read(op: &Value, kind: ActionKind) -> Option<Ended> {
+pub(crate) fn read(op: &Value, kind: ActionKind) -> Option<Ended> {
     if op.get("done").and_then(Value::as_bool) != Some(true) {
         return None;
     }
@@ -47,7 +47,7 @@ pub fn read(op: &Value, kind: ActionKind) -> Option<Ended> {
 }
 
 /// AMAPI's `CommandErrorCode` as a sentence for the action log.
-pub fn error_sentence(code: &str, kind: ActionKind) -> String {
+pub(crate) fn error_sentence(code: &str, kind: ActionKind) -> String {
     let what = match kind {
         ActionKind::ResetPasscode => "reset the passcode",
         ActionKind::Lock => "lock",

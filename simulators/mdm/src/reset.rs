@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 pub type PasswordPolicyInput = PasswordPolicy;
 
 /// AMAPI `PasswordRequirements` JSON for `p` (zero counts omitted, as proto3 JSON does).
-pub fn policy_to_amapi(p: &PasswordPolicy) -> Value {
+pub(crate) fn policy_to_amapi(p: &PasswordPolicy) -> Value {
     let mut m = serde_json::Map::new();
     m.insert("passwordQuality".into(), Value::String(serde_name(&p.quality)));
     m.insert("passwordScope".into(), Value::String(serde_name(&p.scope)));
@@ -52,7 +52,7 @@ fn serde_name<T: Serialize>(v: &T) -> String {
 /// What the admin asked for.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ResetRequest {
+pub(crate) struct ResetRequest {
     pub send_to_user: bool,
     pub new_passcode: Option<String>,
     pub lock_now: bool,
@@ -68,14 +68,14 @@ impl std::fmt::Debug for ResetPlan {
 }
 
 /// A reset that may go ahead.
-pub struct ResetPlan {
+pub(crate) struct ResetPlan {
     pub passcode: Option<Passcode>,
     pub send_to_user: bool,
     pub lock_now: bool,
 }
 
 /// One requirement as the preview and POLICY_NOT_MET list it.
-pub fn requirement_json(c: &RuleCheck) -> Value {
+pub(crate) fn requirement_json(c: &RuleCheck) -> Value {
     let mut v = serde_json::to_value(c.rule).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("description".into(), Value::String(c.rule.to_string()));

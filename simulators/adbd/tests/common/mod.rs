@@ -14,16 +14,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Every async test step gets this long before the test fails.
-pub const LIMIT: Duration = Duration::from_secs(20);
+pub(crate) const LIMIT: Duration = Duration::from_secs(20);
 
-pub fn profile(name: &str) -> Arc<DeviceProfile> {
+pub(crate) fn profile(name: &str) -> Arc<DeviceProfile> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/devices");
     Arc::new(DeviceProfile::load(&dir.join(format!("{name}.toml"))).unwrap())
 }
 
 /// A fully managed device of `profile`, with `pin` set in Settings, restarted
 /// once (so the lock screen read the PIN's length at start) and unlocked.
-pub fn device(profile_name: &str, pin: Option<&str>) -> SharedDevice {
+pub(crate) fn device(profile_name: &str, pin: Option<&str>) -> SharedDevice {
     let mut d = Device::new(profile(profile_name), Ownership::FullyManaged, 7).unwrap();
     if let Some(pin) = pin {
         let p = Passcode::new(pin);
@@ -35,7 +35,7 @@ pub fn device(profile_name: &str, pin: Option<&str>) -> SharedDevice {
     SharedDevice::new(d)
 }
 
-pub fn quick_config() -> AdbdConfig {
+pub(crate) fn quick_config() -> AdbdConfig {
     AdbdConfig {
         packet_timeout: Duration::from_millis(300),
         ack_timeout: Duration::from_millis(300),
@@ -44,30 +44,30 @@ pub fn quick_config() -> AdbdConfig {
     }
 }
 
-pub async fn serve(device: &SharedDevice, config: AdbdConfig) -> RunningAdbd {
+pub(crate) async fn serve(device: &SharedDevice, config: AdbdConfig) -> RunningAdbd {
     adbd_sim::serve("127.0.0.1:0".parse().unwrap(), Arc::new(device.clone()), config).await.unwrap()
 }
 
 /// A transport-protocol client that does exactly what it is told.
-pub struct Raw {
+pub(crate) struct Raw {
     pub stream: TcpStream,
 }
 
 impl Raw {
-    pub async fn connect(addr: std::net::SocketAddr) -> Raw {
+    pub(crate) async fn connect(addr: std::net::SocketAddr) -> Raw {
         Raw { stream: TcpStream::connect(addr).await.unwrap() }
     }
 
-    pub async fn send(&mut self, p: Packet) {
+    pub(crate) async fn send(&mut self, p: Packet) {
         self.stream.write_all(&p.encode()).await.unwrap();
     }
 
-    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+    pub(crate) async fn send_bytes(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();
     }
 
     /// The next message, or `None` when the device closed the connection.
-    pub async fn recv(&mut self) -> Option<Packet> {
+    pub(crate) async fn recv(&mut self) -> Option<Packet> {
         tokio::time::timeout(LIMIT, protocol::read_packet(&mut self.stream, LIMIT))
             .await
             .expect("the device answers in time")
@@ -75,7 +75,7 @@ impl Raw {
     }
 
     /// Whether the device closed the connection (reads until EOF).
-    pub async fn closed(&mut self) -> bool {
+    pub(crate) async fn closed(&mut self) -> bool {
         let mut buf = [0u8; 1024];
         loop {
             match tokio::time::timeout(LIMIT, self.stream.read(&mut buf)).await {
@@ -87,7 +87,7 @@ impl Raw {
     }
 
     /// CNXN as adb 29 sends it (checksum set), and the device's answer.
-    pub async fn handshake(&mut self) -> Packet {
+    pub(crate) async fn handshake(&mut self) -> Packet {
         let features = b"host::features=shell_v2,cmd\0".to_vec();
         self.send(Packet::new(A_CNXN, 0x0100_0001, 0x0010_0000, features)).await;
         let answer = self.recv().await.expect("CNXN answered");
@@ -97,7 +97,7 @@ impl Raw {
 
     /// Open `service` as stream `local`, collect every WRTE (acknowledging
     /// each) until CLSE. Returns the bytes, or `None` if the open was refused.
-    pub async fn collect(&mut self, local: u32, service: &str) -> Option<Vec<u8>> {
+    pub(crate) async fn collect(&mut self, local: u32, service: &str) -> Option<Vec<u8>> {
         self.send(Packet::new(A_OPEN, local, 0, format!("{service}\0").into_bytes())).await;
         let mut out = Vec::new();
         let mut remote = 0;
@@ -119,7 +119,7 @@ impl Raw {
 }
 
 /// Split shell v2 output into (stdout, stderr, exit code).
-pub fn decode_v2(bytes: &[u8]) -> (String, String, Option<u8>) {
+pub(crate) fn decode_v2(bytes: &[u8]) -> (String, String, Option<u8>) {
     let (mut out, mut err, mut code) = (String::new(), String::new(), None);
     let mut rest = bytes;
     while rest.len() >= 5 {

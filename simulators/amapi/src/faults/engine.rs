@@ -212,7 +212,7 @@ fn arm_fault(seed: u64, index: usize, f: &Fault) -> Armed {
 }
 
 impl Faults {
-    pub fn new(plan: FaultPlan) -> Self {
+    pub(crate) fn new(plan: FaultPlan) -> Self {
         let mut armed = Vec::new();
         for (i, r) in plan.rules.iter().enumerate() {
             let matcher = || Matcher { route: Some(r.route.clone()), method: r.method.clone(), ..Default::default() };
@@ -252,16 +252,16 @@ impl Faults {
         Faults { plan, armed, quota, window: None }
     }
 
-    pub fn plan(&self) -> &FaultPlan {
+    pub(crate) fn plan(&self) -> &FaultPlan {
         &self.plan
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.armed.is_empty() && self.quota.is_none()
     }
 
     /// Add one scoped fault to the plan in force; returns its id.
-    pub fn add(&mut self, fault: Fault) -> Result<String, PlanError> {
+    pub(crate) fn add(&mut self, fault: Fault) -> Result<String, PlanError> {
         let index = self.plan.faults.len();
         fault.check(&format!("faults[{index}]"))?;
         let armed = arm_fault(self.plan.seed, index, &fault);
@@ -274,7 +274,7 @@ impl Faults {
         Ok(id)
     }
 
-    pub fn reports(&self, now: Timestamp) -> Vec<FaultReport> {
+    pub(crate) fn reports(&self, now: Timestamp) -> Vec<FaultReport> {
         self.armed.iter().map(|a| a.report(now)).fold(Vec::new(), |mut out, r| {
             // A legacy rule with both latency and an error is one entry.
             match out.iter_mut().find(|x: &&mut FaultReport| x.id == r.id) {
@@ -289,7 +289,7 @@ impl Faults {
     }
 
     /// The enrolled-device cap of the quota in force.
-    pub fn device_cap(&self) -> Option<u32> {
+    pub(crate) fn device_cap(&self) -> Option<u32> {
         self.quota.as_ref().and_then(|q| q.enrolled_devices)
     }
 
@@ -307,7 +307,7 @@ impl Faults {
     }
 
     /// Decide for a request arriving at `now`.
-    pub fn decide(&mut self, t: &Target<'_>, now: Timestamp) -> Decision {
+    pub(crate) fn decide(&mut self, t: &Target<'_>, now: Timestamp) -> Decision {
         let mut d = Decision::default();
         let mut labels = Vec::new();
         if !self.spend_quota(now) {
@@ -384,7 +384,7 @@ impl Faults {
     }
 
     /// A triggered outage starts: it lasts until `until`.
-    pub fn start_outage(&mut self, id: &str, until: Timestamp) {
+    pub(crate) fn start_outage(&mut self, id: &str, until: Timestamp) {
         if let Some(a) = self.armed.iter_mut().find(|a| a.id == id) {
             a.outage_until = Some(until);
             a.fired += 1;
@@ -392,7 +392,7 @@ impl Faults {
     }
 
     /// How to deliver one notification.
-    pub fn delivery(&mut self, n: &Note<'_>) -> Delivery {
+    pub(crate) fn delivery(&mut self, n: &Note<'_>) -> Delivery {
         let mut out = Delivery::default();
         for a in &mut self.armed {
             if !a.effect.is_notification() || !a.matcher.notification(n) || !a.strikes() {

@@ -14,7 +14,7 @@ use std::path::Path;
 use tower::ServiceExt;
 
 /// Test profiles, independent of fixtures/devices.
-pub fn profiles() -> Vec<DeviceProfile> {
+pub(crate) fn profiles() -> Vec<DeviceProfile> {
     let pixel = r#"
 manufacturer = "Google"
 brand = "google"
@@ -43,22 +43,22 @@ ownership_modes = ["fully-managed", "dedicated", "work-profile-personal", "legac
     ]
 }
 
-pub const ENTERPRISE: &str = "LC00test";
+pub(crate) const ENTERPRISE: &str = "LC00test";
 
 /// The repository's app catalogue fixture.
-pub fn catalogue_path() -> std::path::PathBuf {
+pub(crate) fn catalogue_path() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/apps/catalogue.json")
 }
-pub const TOPIC: &str = "projects/lockstep/topics/test";
+pub(crate) const TOPIC: &str = "projects/lockstep/topics/test";
 
 /// A mock on a virtual clock with enterprise LC00test (pubsub on), policy
 /// `default` (no password rules) and an enrollment token; returns the
 /// token value too.
-pub fn mock() -> (Mock, String) {
+pub(crate) fn mock() -> (Mock, String) {
     mock_with(MockConfig { profiles: profiles(), seed: 7, ..Default::default() }, None)
 }
 
-pub fn mock_with(config: MockConfig, bearer: Option<&str>) -> (Mock, String) {
+pub(crate) fn mock_with(config: MockConfig, bearer: Option<&str>) -> (Mock, String) {
     let mock = Mock::new(config);
     mock.create_enterprise(EnterpriseSetup {
         id: ENTERPRISE.into(),
@@ -75,7 +75,7 @@ pub fn mock_with(config: MockConfig, bearer: Option<&str>) -> (Mock, String) {
 }
 
 /// Enroll a device with an explicit id.
-pub fn enroll(
+pub(crate) fn enroll(
     mock: &Mock,
     token: &str,
     id: &str,
@@ -92,11 +92,11 @@ pub fn enroll(
 }
 
 /// One in-process request: (status, JSON body).
-pub async fn call(mock: &Mock, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn call(mock: &Mock, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
     call_raw(mock, method, uri, body.map(|b| b.to_string()).unwrap_or_default(), None).await
 }
 
-pub async fn call_raw(mock: &Mock, method: &str, uri: &str, body: String, bearer: Option<&str>) -> (u16, Value) {
+pub(crate) async fn call_raw(mock: &Mock, method: &str, uri: &str, body: String, bearer: Option<&str>) -> (u16, Value) {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(b) = bearer {
         req = req.header("authorization", format!("Bearer {b}"));
@@ -127,7 +127,7 @@ fn response_schema(route: &str) -> Option<&'static str> {
 }
 
 /// Check a Google JSON error envelope.
-pub fn assert_error_envelope(status: u16, body: &Value) {
+pub(crate) fn assert_error_envelope(status: u16, body: &Value) {
     let e = &body["error"];
     assert_eq!(e["code"].as_u64(), Some(u64::from(status)), "{body}");
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
@@ -158,7 +158,7 @@ pub fn assert_error_envelope(status: u16, body: &Value) {
 
 /// Every AMAPI response in the journal matches its schema (success) or is
 /// a Google error envelope. Returns how many were checked.
-pub fn assert_journal_valid(mock: &Mock) -> usize {
+pub(crate) fn assert_journal_valid(mock: &Mock) -> usize {
     let entries = mock.journal(&JournalFilter::default());
     for e in &entries {
         let body = e.response_body.clone().unwrap_or(Value::Null);
@@ -174,6 +174,6 @@ pub fn assert_journal_valid(mock: &Mock) -> usize {
     entries.len()
 }
 
-pub fn device_path(id: &str) -> String {
+pub(crate) fn device_path(id: &str) -> String {
     format!("/v1/enterprises/{ENTERPRISE}/devices/{id}")
 }

@@ -5,7 +5,7 @@
 use super::*;
 
 /// §2 (a): a reset-password token is at least 32 bytes.
-pub const MIN_TOKEN_BYTES: usize = 32;
+pub(super) const MIN_TOKEN_BYTES: usize = 32;
 
 impl Device {
     /// `setResetPasswordToken` for `holder` (§2, PLAT-2, PLAT-4): replaces any

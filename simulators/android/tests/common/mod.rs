@@ -9,18 +9,18 @@ use android_sim::{
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const T0: SimTime = SimTime::ZERO;
+pub(crate) const T0: SimTime = SimTime::ZERO;
 
-pub fn fixtures_dir() -> PathBuf {
+pub(crate) fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/devices")
 }
 
-pub fn fixture(name: &str) -> Arc<DeviceProfile> {
+pub(crate) fn fixture(name: &str) -> Arc<DeviceProfile> {
     Arc::new(DeviceProfile::load(&fixtures_dir().join(format!("{name}.toml"))).expect("fixture parses"))
 }
 
 /// A conforming profile for any API level, every mode it can have.
-pub fn generic(api: u8, encryption: Encryption) -> Arc<DeviceProfile> {
+pub(crate) fn generic(api: u8, encryption: Encryption) -> Arc<DeviceProfile> {
     Arc::new(DeviceProfile {
         name: format!("generic-{api}"),
         manufacturer: "Generic".into(),
@@ -39,7 +39,7 @@ pub fn generic(api: u8, encryption: Encryption) -> Arc<DeviceProfile> {
 }
 
 /// The encryption a typical device of that level has.
-pub fn typical(api: u8) -> Encryption {
+pub(crate) fn typical(api: u8) -> Encryption {
     if api >= 24 {
         Encryption::FileBased
     } else {
@@ -47,12 +47,12 @@ pub fn typical(api: u8) -> Encryption {
     }
 }
 
-pub fn pass(s: &str) -> Passcode {
+pub(crate) fn pass(s: &str) -> Passcode {
     Passcode::new(s)
 }
 
 /// The credential holder an MDM's reset targets in this mode.
-pub fn managed_holder(o: Ownership) -> CredentialHolder {
+pub(crate) fn managed_holder(o: Ownership) -> CredentialHolder {
     if o.has_work_profile() {
         CredentialHolder::WorkProfile
     } else {
@@ -63,7 +63,7 @@ pub fn managed_holder(o: Ownership) -> CredentialHolder {
 /// A device set up by its user (with `passcode` on the device lock, if any),
 /// restarted at least once since, enrolled, then used for a while: locked and
 /// unlocked once, which activates a pending reset token.
-pub fn in_use(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: Option<&str>) -> Device {
+pub(crate) fn in_use(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: Option<&str>) -> Device {
     let mut d = Device::new(profile, ownership, 42).expect("mode supported");
     if let Some(p) = passcode {
         d.set_passcode_in_settings(CredentialHolder::DeviceUser, None, Some(&pass(p)), T0).expect("passcode accepted");
@@ -78,12 +78,12 @@ pub fn in_use(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: Optio
     d
 }
 
-pub fn reset(d: &mut Device, new: &str, flags: ResetFlags) -> CommandOutcome {
+pub(crate) fn reset(d: &mut Device, new: &str, flags: ResetFlags) -> CommandOutcome {
     let new_password = (!new.is_empty()).then(|| pass(new));
     Agent::on(d).apply(&AgentCommand::ResetPassword { new_password, flags }, T0)
 }
 
-pub fn code(outcome: &CommandOutcome) -> &'static str {
+pub(crate) fn code(outcome: &CommandOutcome) -> &'static str {
     match outcome {
         CommandOutcome::Done => "DONE",
         CommandOutcome::Failed { code, .. } => code.amapi_name(),
@@ -93,7 +93,7 @@ pub fn code(outcome: &CommandOutcome) -> &'static str {
 }
 
 /// Every profile in fixtures/devices.
-pub fn profiles() -> Vec<Arc<DeviceProfile>> {
+pub(crate) fn profiles() -> Vec<Arc<DeviceProfile>> {
     DeviceProfile::load_dir(&fixtures_dir())
         .expect("the project's device profiles load")
         .into_iter()
@@ -103,7 +103,7 @@ pub fn profiles() -> Vec<Arc<DeviceProfile>> {
 
 /// Every conforming profile in fixtures/devices that supports `ownership`,
 /// and a generic one of every API level that can have it.
-pub fn conforming(ownership: Ownership) -> Vec<Arc<DeviceProfile>> {
+pub(crate) fn conforming(ownership: Ownership) -> Vec<Arc<DeviceProfile>> {
     let mut out: Vec<Arc<DeviceProfile>> =
         profiles().into_iter().filter(|p| !p.is_negative_control() && p.supports(ownership)).collect();
     out.extend(
@@ -115,7 +115,7 @@ pub fn conforming(ownership: Ownership) -> Vec<Arc<DeviceProfile>> {
 }
 
 /// An enrolled device (agent provisioned) whose device user then set `passcode`.
-pub fn device_with(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: &Passcode) -> Device {
+pub(crate) fn device_with(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: &Passcode) -> Device {
     let mut d = Device::new(profile, ownership, 42).expect("supported");
     Agent::on(&mut d).provision();
     d.set_passcode_in_settings(CredentialHolder::DeviceUser, None, Some(passcode), T0).expect("a passcode");
@@ -123,7 +123,7 @@ pub fn device_with(profile: Arc<DeviceProfile>, ownership: Ownership, passcode: 
 }
 
 /// Lock the device with the power key and unlock it with `passcode`.
-pub fn unlock(d: &mut Device, passcode: &Passcode) -> android_sim::Entry {
+pub(crate) fn unlock(d: &mut Device, passcode: &Passcode) -> android_sim::Entry {
     if !d.is_locked(CredentialHolder::DeviceUser) {
         if !d.screen_on() {
             d.press_power();

@@ -2,7 +2,7 @@
 //! the Pub/Sub push endpoint AMAPI notifications arrive at.
 
 mod console;
-pub mod error;
+pub(crate) mod error;
 mod portal;
 mod pubsub;
 
@@ -54,13 +54,13 @@ pub fn router(mdm: Arc<Mdm>) -> Router {
 
 /// The signed-in caller of a request.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub session: Session,
     pub account: Account,
 }
 
 impl Caller {
-    pub fn require(&self, allowed: impl Fn(Role) -> bool, what: &str) -> Result<(), ApiError> {
+    pub(crate) fn require(&self, allowed: impl Fn(Role) -> bool, what: &str) -> Result<(), ApiError> {
         if allowed(self.account.role) {
             Ok(())
         } else {
@@ -96,7 +96,7 @@ impl FromRequestParts<Arc<Mdm>> for Caller {
 /// A JSON body whose problems come back as the protocol's INVALID_ARGUMENT.
 /// An empty body reads as `{}`.
 #[derive(Debug)]
-pub struct Body<T>(pub T);
+pub(crate) struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const ENTERPRISE: &str = "LC0lockstep";
-pub const TOPIC: &str = "projects/lockstep/topics/amapi-events";
-pub const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const ENTERPRISE: &str = "LC0lockstep";
+pub(crate) const TOPIC: &str = "projects/lockstep/topics/amapi-events";
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// The mock's clock as the MDM's: one virtual clock for the whole stack.
 #[derive(Debug)]
-pub struct SharedClock(pub amapi_mock::Clock);
+pub(crate) struct SharedClock(pub amapi_mock::Clock);
 
 impl reference_mdm::Clock for SharedClock {
     fn now(&self) -> DateTime<Utc> {
@@ -34,12 +34,12 @@ impl reference_mdm::Clock for SharedClock {
     }
 }
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// A mock with every device profile of fixtures/devices and one enterprise.
-pub fn new_mock() -> Mock {
+pub(crate) fn new_mock() -> Mock {
     let profiles = DeviceProfile::load_dir(&repo_root().join("fixtures/devices")).unwrap();
     let mock = Mock::new(MockConfig { profiles, ..MockConfig::default() });
     mock.create_enterprise(EnterpriseSetup {
@@ -52,7 +52,7 @@ pub fn new_mock() -> Mock {
     mock
 }
 
-pub fn mdm_config(amapi_url: &str, vendor: &str, clock: &amapi_mock::Clock) -> ServeConfig {
+pub(crate) fn mdm_config(amapi_url: &str, vendor: &str, clock: &amapi_mock::Clock) -> ServeConfig {
     let mut c = ServeConfig::new(amapi_url);
     c.enterprise = Some(ENTERPRISE.into());
     c.vendor = VendorSource::Builtin(vendor.into());
@@ -64,7 +64,7 @@ pub fn mdm_config(amapi_url: &str, vendor: &str, clock: &amapi_mock::Clock) -> S
     c
 }
 
-pub struct Stack {
+pub(crate) struct Stack {
     pub amapi: RunningMock,
     pub mdm: RunningMdm,
     pub mail: MailSink,
@@ -72,7 +72,7 @@ pub struct Stack {
 }
 
 impl Stack {
-    pub async fn start(vendor: &str, defects: &[Defect]) -> Stack {
+    pub(crate) async fn start(vendor: &str, defects: &[Defect]) -> Stack {
         let amapi = amapi_mock::serve_mock(new_mock(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let mail = MailSink::start().await.unwrap();
         let mut config = mdm_config(&amapi.base_url, vendor, amapi.mock().clock());
@@ -83,15 +83,15 @@ impl Stack {
         Stack { amapi, mdm, mail, http: reqwest::Client::new() }
     }
 
-    pub fn mock(&self) -> &Mock {
+    pub(crate) fn mock(&self) -> &Mock {
         self.amapi.mock()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/lockstep/v1{path}", self.mdm.base_url)
     }
 
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         token: Option<&str>,
@@ -111,16 +111,16 @@ impl Stack {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, Some(token), path, None).await
     }
 
-    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(reqwest::Method::POST, Some(token), path, Some(body)).await
     }
 
     /// Create an account and sign it in; returns the session token.
-    pub async fn sign_in_as(&self, email: &str, role: &str) -> String {
+    pub(crate) async fn sign_in_as(&self, email: &str, role: &str) -> String {
         let (s, _) = self
             .call(reqwest::Method::POST, None, "/accounts", Some(json!({"email": email, "name": email, "role": role})))
             .await;
@@ -128,7 +128,7 @@ impl Stack {
         self.sign_in(email).await
     }
 
-    pub async fn sign_in(&self, email: &str) -> String {
+    pub(crate) async fn sign_in(&self, email: &str) -> String {
         let (s, v) = self.call(reqwest::Method::POST, None, "/sessions", Some(json!({"email": email}))).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["token"].as_str().unwrap().to_owned()
@@ -136,7 +136,7 @@ impl Stack {
 
     /// Enroll a simulated device through the driver protocol and wait until
     /// the MDM lists it. Returns the driver-protocol device id.
-    pub async fn enroll(&self, admin: &str, enrollment: Enroll<'_>) -> String {
+    pub(crate) async fn enroll(&self, admin: &str, enrollment: Enroll<'_>) -> String {
         // The driver protocol has no legacy mode: such a device enrolls with
         // a fully-managed token and AMAPI reports what it really is.
         let ownership = match enrollment.ownership {
@@ -167,7 +167,7 @@ impl Stack {
     }
 
     /// Wait until an action reaches a terminal status; returns it.
-    pub async fn finished(&self, token: &str, action_id: &str) -> Value {
+    pub(crate) async fn finished(&self, token: &str, action_id: &str) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let (s, v) = self.get(token, &format!("/actions/{action_id}")).await;
@@ -181,7 +181,7 @@ impl Stack {
     }
 
     /// The number of issueCommand calls the mock answered with success.
-    pub fn commands_issued(&self) -> Vec<Value> {
+    pub(crate) fn commands_issued(&self) -> Vec<Value> {
         let filter = amapi_mock::JournalFilter {
             route: Some("androidmanagement.enterprises.devices.issueCommand".into()),
             status: Some(200),
@@ -190,12 +190,12 @@ impl Stack {
         self.mock().journal(&filter).into_iter().filter_map(|e| e.request_body).collect()
     }
 
-    pub fn device_name(&self, id: &str) -> String {
+    pub(crate) fn device_name(&self, id: &str) -> String {
         format!("enterprises/{ENTERPRISE}/devices/{id}")
     }
 }
 
-pub fn subscribe(mock: &Mock, endpoint: &str) {
+pub(crate) fn subscribe(mock: &Mock, endpoint: &str) {
     mock.subscribe(PushSubscription {
         name: "projects/lockstep/subscriptions/mdm".into(),
         topic: TOPIC.into(),
@@ -206,7 +206,7 @@ pub fn subscribe(mock: &Mock, endpoint: &str) {
 
 /// What to enroll.
 #[derive(Debug, Clone)]
-pub struct Enroll<'a> {
+pub(crate) struct Enroll<'a> {
     pub ownership: Ownership,
     pub profile: &'a str,
     pub user: &'a str,
@@ -216,7 +216,7 @@ pub struct Enroll<'a> {
 }
 
 impl<'a> Enroll<'a> {
-    pub fn new(ownership: Ownership, profile: &'a str, user: &'a str) -> Self {
+    pub(crate) fn new(ownership: Ownership, profile: &'a str, user: &'a str) -> Self {
         Enroll { ownership, profile, user, passcode: Some("1357"), work_passcode: None, policy: None }
     }
 }
