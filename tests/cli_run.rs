@@ -423,3 +423,33 @@ fn colour_follows_clicolor_and_no_color() {
     assert!(!run(&[]).contains('\u{1b}'), "colour off a terminal");
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'), "NO_COLOR wins");
 }
+
+/// Every scenario's stack runs inside a tracing span named after it, so
+/// what the MDM and the mock log is tied to one scenario in lockstep.log,
+/// and the MDM's action ids differ between scenarios.
+#[test]
+fn the_log_ties_each_line_to_its_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reports = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["run", "--no-progress", "--seed", "4", "--report-dir"])
+        .arg(reports.path())
+        .args(["features/remote_lock/remote_lock.feature:21:27"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let log = std::fs::read_to_string(reports.path().join("lockstep.log")).unwrap();
+    let mdm: Vec<&str> = log.lines().filter(|l| l.contains("reference_mdm")).collect();
+    assert!(!mdm.is_empty(), "the MDM logged nothing: {log}");
+    for at in ["remote_lock.feature:21", "remote_lock.feature:27"] {
+        assert!(
+            mdm.iter().any(|l| l.contains(&format!("scenario{{at=features/remote_lock/{at} "))),
+            "no MDM line under the span of {at}: {log}"
+        );
+    }
+    assert!(mdm.iter().all(|l| l.contains("scenario{at=")), "an MDM line outside any scenario: {log}");
+    let ids: std::collections::BTreeSet<&str> =
+        log.split_whitespace().filter_map(|w| w.strip_prefix("action=")).collect();
+    assert!(ids.len() >= 2, "every scenario's action ids are the same: {ids:?}");
+}

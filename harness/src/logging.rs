@@ -96,6 +96,24 @@ pub fn scenario_started(scenario: &crate::report::ScenarioRecord) {
     );
 }
 
+/// The span a scenario's stack runs in: its file:line (the Examples row's
+/// for an outline row), name, feature and row, on every line logged under it.
+pub fn scenario_span(scenario: &crate::report::ScenarioRecord) -> tracing::Span {
+    let row = scenario
+        .example
+        .as_ref()
+        .map(|r| r.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    tracing::info_span!(
+        target: "lockstep::scenario",
+        "scenario",
+        at = %scenario.location(),
+        name = %scenario.name,
+        feature = %scenario.feature.name,
+        row = %row
+    )
+}
+
 /// The matching line when the scenario's steps are done (the runner's after hook).
 pub fn scenario_finished(scenario: &crate::report::ScenarioRecord, failed: bool) {
     tracing::info!(

@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument as _;
 
 /// How long running scenarios get to end after SIGINT/SIGTERM.
 pub const DRAIN: Duration = Duration::from_secs(30);
@@ -190,7 +191,9 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         let after_gate = gate.clone();
         let cucumber = cucumber
             .before(move |feature, rule, scenario, world| {
-                crate::logging::scenario_started(&log_record(feature, rule, scenario));
+                let logged = log_record(feature, rule, scenario);
+                crate::logging::scenario_started(&logged);
+                let span = crate::logging::scenario_span(&logged);
                 let (config, secrets, shared, gate) =
                     (before_config.clone(), before_secrets.clone(), before_shared.clone(), before_gate.clone());
                 async move {
@@ -200,7 +203,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                         futures::future::pending::<()>().await;
                     }
                     gate.running.fetch_add(1, Ordering::SeqCst);
-                    world.start(config, shared, secrets, feature, rule, scenario).await
+                    world.span = Some(span.clone());
+                    world.start(config, shared, secrets, feature, rule, scenario).instrument(span).await
                 }
                 .boxed_local()
             })
@@ -220,7 +224,8 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
                         if !failed {
                             unfired = world.unfired_faults();
                         }
-                        world.stop().await;
+                        let span = world.span.clone().unwrap_or_else(tracing::Span::none);
+                        world.stop().instrument(span).await;
                     }
                     gate.running.fetch_sub(1, Ordering::SeqCst);
                     gate.changed.notify_waiters();

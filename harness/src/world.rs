@@ -20,6 +20,9 @@ use std::sync::Arc;
 #[derive(Default, cucumber::World)]
 pub struct LockstepWorld {
     pub config: Option<Arc<RunConfig>>,
+    /// The scenario's tracing span: the stack's servers (mock, MDM, mail
+    /// sink) run inside it, so each of their log lines names the scenario.
+    pub span: Option<tracing::Span>,
     pub secrets: Secrets,
     pub rng: Option<Rng>,
     pub vendor: String,

@@ -122,7 +122,13 @@ pub async fn serve(addr: SocketAddr, host: Arc<dyn DeviceHost>, config: AdbdConf
     let adbd = Arc::new(SimulatedAdbd::new(host, config.serial.clone()));
     let incidents: Arc<Mutex<Vec<String>>> = Arc::default();
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, adbd.clone(), Arc::new(config), incidents.clone(), stopped));
+    let task = tokio::spawn(tracing::Instrument::in_current_span(accept_loop(
+        listener,
+        adbd.clone(),
+        Arc::new(config),
+        incidents.clone(),
+        stopped,
+    )));
     tracing::info!(%addr, "adbd-sim listening");
     Ok(RunningAdbd { addr, adbd, incidents, stop, task: Some(task) })
 }

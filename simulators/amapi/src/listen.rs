@@ -69,7 +69,7 @@ pub async fn serve_router(
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
         let mut stopped = stopped.clone();
         while connections.try_join_next().is_some() {}
-        connections.spawn(async move {
+        connections.spawn(tracing::Instrument::in_current_span(async move {
             let _permit = permit;
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
@@ -80,7 +80,7 @@ pub async fn serve_router(
                 _ = stopped.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
             }
             let _ = conn.await;
-        });
+        }));
     }
     let _ = stop.send(true);
     while connections.join_next().await.is_some() {}

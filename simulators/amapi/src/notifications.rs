@@ -178,7 +178,7 @@ impl PubSub {
             endpoint: uri,
             client: Client::builder(TokioExecutor::new()).build_http(),
         };
-        runtime.spawn(worker.run(rx));
+        runtime.spawn(tracing::Instrument::in_current_span(worker.run(rx)));
         let mut state = self.state();
         state.subscribers.retain(|s| s.config.name != config.name);
         state.subscribers.push(Subscriber { config, queue: tx, runtime });
@@ -223,10 +223,10 @@ impl PubSub {
                 match delivery.delay {
                     Some(delay) => {
                         let (queue, id, body) = (sub.queue.clone(), message_id.clone(), body.clone());
-                        sub.runtime.spawn(async move {
+                        sub.runtime.spawn(tracing::Instrument::in_current_span(async move {
                             tokio::time::sleep(delay).await;
                             let _ = queue.send((id, body));
-                        });
+                        }));
                     }
                     None => sends.push((sub.queue.clone(), message_id.clone(), body.clone())),
                 }

@@ -161,15 +161,15 @@ pub async fn serve_mock_with(
     let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = mock.router();
-    let server = tokio::spawn(async move {
+    let server = tokio::spawn(tracing::Instrument::in_current_span(async move {
         crate::listen::serve_router(listener, router, limits, async move {
             let _ = rx.await;
         })
         .await
-    });
+    }));
     let sweeper = (!mock.clock().is_virtual()).then(|| {
         let weak = Arc::downgrade(&mock.inner);
-        tokio::spawn(async move {
+        tokio::spawn(tracing::Instrument::in_current_span(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(250));
             loop {
                 tick.tick().await;
@@ -178,7 +178,7 @@ pub async fn serve_mock_with(
                     None => return,
                 }
             }
-        })
+        }))
     });
     Ok(RunningMock {
         base_url: format!("http://{local}/"),

@@ -67,16 +67,16 @@ impl MailSink {
         let (count, _) = watch::channel(0);
         let inbox = Arc::new(Inbox { mails: Mutex::new(Vec::new()), count });
         let accepting = Arc::clone(&inbox);
-        let accept = tokio::spawn(async move {
+        let accept = tokio::spawn(tracing::Instrument::in_current_span(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let inbox = Arc::clone(&accepting);
-                tokio::spawn(async move {
+                tokio::spawn(tracing::Instrument::in_current_span(async move {
                     // A broken connection loses only its unfinished message.
                     let _ = session::serve(stream, &inbox).await;
-                });
+                }));
             }
-        });
+        }));
         Ok(MailSink { addr, inbox, accept })
     }
 

@@ -319,7 +319,7 @@ impl Mdm {
                 continue;
             }
             let mdm = Arc::clone(self);
-            tokio::spawn(async move { mdm.dispatch_device(&d).await });
+            tokio::spawn(tracing::Instrument::in_current_span(async move { mdm.dispatch_device(&d).await }));
         }
     }
 

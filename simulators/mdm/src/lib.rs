@@ -72,7 +72,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
     let addr = listener.local_addr().map_err(|source| Error::Listen { addr: config.addr, source })?;
     let (stop, mut stopped) = watch::channel(false);
     let app = router(Arc::clone(&mdm));
-    let server = tokio::spawn(async move {
+    let server = tokio::spawn(tracing::Instrument::in_current_span(async move {
         let shutdown = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
@@ -80,7 +80,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
         if let Err(e) = amapi_mock::listen::serve_router(listener, app, limits, shutdown).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
-    });
+    }));
     let background = spawn_background(&mdm);
     Ok(RunningMdm { base_url: format!("http://{addr}"), addr, mdm, stop, server, background })
 }
@@ -90,7 +90,7 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
 /// sweep (dispatch what is pending, poll what was sent) and the mail outbox.
 pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
     let mdm = Arc::clone(mdm);
-    tokio::spawn(async move {
+    tokio::spawn(tracing::Instrument::in_current_span(async move {
         mdm.sync_inventory().await;
         let mut round: u64 = 0;
         loop {
@@ -105,17 +105,17 @@ pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
                 _ = mdm.mail_wake.notified() => {}
             }
         }
-    })
+    }))
 }
 
 /// Start sending a device's pending commands now (the sweep would, later).
 pub(crate) fn spawn_dispatch(mdm: &Arc<Mdm>, device_id: &str) {
     let mdm = Arc::clone(mdm);
     let device_id = device_id.to_owned();
-    tokio::spawn(async move {
+    tokio::spawn(tracing::Instrument::in_current_span(async move {
         mdm.dispatch_device(&device_id).await;
         mdm.flush_mail().await;
-    });
+    }));
 }
 
 /// A session token: 32 bytes from the OS CSPRNG, hex.
