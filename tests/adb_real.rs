@@ -10,7 +10,7 @@
 
 #![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
 
-use std::net::TcpListener;
+mod support;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -24,16 +24,6 @@ fn adb_binary() -> &'static str {
         "the `adb` binary is not installed: install Debian's adb (`sudo apt-get install adb`); .ci/run installs it"
     );
     "adb"
-}
-
-/// A free loopback port outside 5555-5585 (which the adb server scans).
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        if !(5555..=5585).contains(&port) {
-            return port;
-        }
-    }
 }
 
 /// Run to completion under [`LIMIT`], killing the child if it overstays.
@@ -64,7 +54,7 @@ struct AdbServer {
 
 impl AdbServer {
     fn start() -> AdbServer {
-        let server = AdbServer { port: free_port() };
+        let server = AdbServer { port: support::ports::free_port() };
         let out = run(server.adb(&["start-server"]));
         assert!(out.status.success(), "adb start-server: {}", text(&out));
         server
@@ -100,7 +90,7 @@ struct Sim {
 
 impl Sim {
     fn serve(profile: &str) -> Sim {
-        let addr = format!("127.0.0.1:{}", free_port());
+        let addr = format!("127.0.0.1:{}", support::ports::free_port());
         let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
             .args(["sim", "serve", "--profile", profile, "--adb", &addr])
             .current_dir(env!("CARGO_MANIFEST_DIR"))

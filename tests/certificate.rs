@@ -6,8 +6,8 @@
 
 #![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
 
+mod support;
 use serde_json::Value;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -68,7 +68,7 @@ fn a_simulated_device_is_certified_under_its_own_name() {
 
 #[test]
 fn no_locksettings_before_android_8_is_not_a_firmware_failure() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = support::ports::free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut sim = Command::new(env!("CARGO_BIN_EXE_lockstep"))
         .args(["sim", "serve", "--profile", "motorola-nexus-6", "--adb", &addr])

@@ -5,20 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
 
+mod support;
 use lockstep::cli::RunArgs;
 use lockstep::report::Outcome;
-use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
 
 #[test]
 fn an_external_mdm_is_driven_through_the_driver_protocol() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let (amapi, smtp) = (free_port(), free_port());
+    let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     runtime.block_on(async {
         // The vendor's MDM, started on its own and configured by hand.
         let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
@@ -67,7 +63,7 @@ fn an_external_mdm_is_driven_through_the_driver_protocol() {
 fn an_unknown_vendor_profile_is_refused_with_exit_2_and_the_known_names() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let (amapi, smtp) = (free_port(), free_port());
+    let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     let profiles = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(root.join("fixtures/vendors/miradore.toml")).unwrap();
     let capitalised = text.replacen("name = \"miradore\"", "name = \"Miradore\"", 1);

@@ -9,8 +9,8 @@
 
 #![allow(clippy::unwrap_used)] // test set-up: a panic is the failure report
 
+mod support;
 use serde_json::Value;
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -150,14 +150,10 @@ fn a_failing_run_carries_steps_evidence_and_a_rerun_list() {
     assert_eq!(outcomes(&run_json(again.path())), outcomes(&run));
 }
 
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
-
 #[test]
 fn a_target_run_is_read_by_every_consumer() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let (amapi, smtp) = (free_port(), free_port());
+    let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     let dir = tempfile::tempdir().unwrap();
     runtime.block_on(async {
         let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));

@@ -6,6 +6,9 @@
 //! the mock's journal).
 
 mod common;
+// The workspace's one home for test ports (see its module doc).
+#[path = "../../../tests/support/ports.rs"]
+mod ports;
 
 use amapi_mock::{Clock, EnterpriseSetup, FaultPlan, JournalFilter, Mock, MockConfig, Registration};
 use android_sim::{DeviceProfile, Ownership};
@@ -33,10 +36,6 @@ fn spawn_mdm(amapi: &str, addr: &str, db: &std::path::Path) -> Child {
     child
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_during_a_wave_of_resets_loses_nothing_and_sends_each_command_once() {
     // A wall clock: the MDM process runs on wall time too.
@@ -52,7 +51,7 @@ async fn kill_during_a_wave_of_resets_loses_nothing_and_sends_each_command_once(
     let amapi = amapi_mock::serve_mock(mock.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("mdm.sqlite");
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!("127.0.0.1:{}", ports::free_port());
     let base = format!("http://{addr}/lockstep/v1");
     common::subscribe(&mock, &format!("http://{addr}{}", reference_mdm::PUSH_PATH));
     let http = reqwest::Client::new();
