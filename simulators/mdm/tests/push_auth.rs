@@ -103,10 +103,18 @@ async fn action_status(stack: &Stack, admin: &str, action: &str) -> String {
 async fn a_forged_command_push_cannot_complete_an_action() {
     let stack = stack(true).await;
     let (admin, action, operation) = open_lock(&stack).await;
-    // Genuine pushes got through: the ENROLLMENT was acknowledged, signed.
-    let log = stack.mock().published_messages();
-    let enrollment = log.iter().find(|m| m.notification_type == "ENROLLMENT").unwrap();
-    assert!(enrollment.attempts.iter().any(|a| a.acked), "{enrollment:?}");
+    // Genuine pushes get through: the signed ENROLLMENT is acknowledged
+    // (waited for: the first push waits for the mock's signing key).
+    let mut enrollment = None;
+    for _ in 0..1500 {
+        enrollment = stack.mock().published_messages().into_iter().find(|m| m.notification_type == "ENROLLMENT");
+        if enrollment.as_ref().is_some_and(|m| m.attempts.iter().any(|a| a.acked)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let enrollment = enrollment.unwrap();
+    assert!(enrollment.attempts.iter().any(|a| a.acked && a.status == Some(204)), "{enrollment:?}");
     assert_eq!(action_status(&stack, &admin, &action).await, "sent");
 
     let forged = forged_envelope(&operation);
