@@ -351,23 +351,21 @@ async fn rest_pull_acknowledge_and_modify_ack_deadline() {
 
 // ----- fan-out and faults ---------------------------------------------------------
 
-fn pull_now(mock: &amapi_mock::Mock) -> impl std::future::Future<Output = Vec<(String, String)>> + '_ {
-    async move {
-        let (_, got) =
-            rest(mock, "POST", &format!("{SUB}:pull"), json!({"maxMessages": 100, "returnImmediately": true})).await;
-        got["receivedMessages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|r| {
-                (
-                    r["message"]["messageId"].as_str().unwrap().to_owned(),
-                    r["message"]["attributes"]["notificationType"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
+/// A pull that does not wait: (messageId, notificationType) of each message.
+async fn pull_now(mock: &amapi_mock::Mock) -> Vec<(String, String)> {
+    let (_, got) =
+        rest(mock, "POST", &format!("{SUB}:pull"), json!({"maxMessages": 100, "returnImmediately": true})).await;
+    let received = got["receivedMessages"].as_array().cloned().unwrap_or_default();
+    received
+        .iter()
+        .map(|r| {
+            let m = &r["message"];
+            (
+                m["messageId"].as_str().unwrap().to_owned(),
+                m["attributes"]["notificationType"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -96,18 +96,18 @@ impl PullQueue {
 
     /// Put expired leases back at the front of the backlog, oldest first.
     fn expire(state: &mut Leases, now: Instant) {
-        let mut expired: Vec<(String, Lease)> = Vec::new();
-        state.leased.retain(|id, l| {
-            if l.deadline <= now {
-                expired.push((id.clone(), Lease { message: l.message.clone(), deadline: l.deadline }));
-                false
-            } else {
-                true
+        let mut expired: Vec<Message> = Vec::new();
+        state.leased.retain(|_, l| {
+            let live = l.deadline > now;
+            if !live {
+                expired.push(l.message.clone());
             }
+            live
         });
-        expired.sort_by(|a, b| b.1.message.seq.cmp(&a.1.message.seq));
-        for (_, lease) in expired {
-            state.backlog.push_front(Waiting { message: lease.message, visible_at: now });
+        // Newest first onto the front, so the oldest ends up first.
+        expired.sort_by_key(|m| std::cmp::Reverse(m.seq));
+        for message in expired {
+            state.backlog.push_front(Waiting { message, visible_at: now });
         }
     }
 
