@@ -278,6 +278,10 @@ pub struct AmapiServeArgs {
     /// Journal and warn about every request sloppiness Google merely tolerates.
     #[arg(long)]
     pub strict: bool,
+    /// Where the Pub/Sub emulator (gRPC and REST) listens: what an MDM's
+    /// PUBSUB_EMULATOR_HOST names.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub pubsub_addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,6 +314,16 @@ pub struct MdmServeArgs {
     /// Switch on a defect (negative control; repeatable).
     #[arg(long, value_name = "NAME")]
     pub defect: Vec<String>,
+    /// Authenticated push: verify each push's ID token against this JWKS
+    /// (the AMAPI mock's is `{amapi}/_lockstep/v1/pubsub/jwks`).
+    #[arg(long, value_name = "URL", requires = "push_audience")]
+    pub push_jwks_url: Option<String>,
+    /// The `aud` a push token must carry (with --push-jwks-url).
+    #[arg(long, value_name = "AUDIENCE", requires = "push_jwks_url")]
+    pub push_audience: Option<String>,
+    /// The service account a push token must be for (with --push-jwks-url).
+    #[arg(long, value_name = "EMAIL", requires = "push_jwks_url")]
+    pub push_service_account: Option<String>,
 }
 
 /// `--mdm-defect NAME`; the error lists every defect there is.

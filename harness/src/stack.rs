@@ -136,6 +136,7 @@ fn subscribe_mdm(mock: &RunningMock, mdm_url: &str) -> Result<(), StackError> {
             name: "projects/lockstep/subscriptions/mdm".into(),
             topic: TOPIC.into(),
             push_endpoint: format!("{}{}", mdm_url.trim_end_matches('/'), reference_mdm::PUSH_PATH),
+            ..Default::default()
         })
         .map_err(|e| StackError::Mock(e.to_string()))
 }

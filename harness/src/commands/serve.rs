@@ -18,6 +18,7 @@ pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
             amapi_mock::ClockChoice::Real
         },
         strict: args.strict,
+        pubsub_addr: Some(args.pubsub_addr),
         ..Default::default()
     };
     let running = match amapi_mock::serve(config).await {
@@ -30,6 +31,17 @@ pub async fn amapi(args: &AmapiServeArgs, fixtures: &Path) -> u8 {
     println!("AMAPI mock listening on {}", running.base_url);
     println!("  point a client's base URL there (requests go to {}v1/...)", running.base_url);
     println!("  control surface: {}{}", running.base_url.trim_end_matches('/'), amapi_mock::CONTROL_PREFIX);
+    if let Some(p) = &running.pubsub {
+        println!(
+            "  Pub/Sub emulator: PUBSUB_EMULATOR_HOST={} (gRPC; REST at {}v1/projects/...)",
+            p.emulator_host, p.base_url
+        );
+        println!(
+            "  push token keys (JWKS): {}{}v1/pubsub/jwks",
+            running.base_url.trim_end_matches('/'),
+            amapi_mock::CONTROL_PREFIX
+        );
+    }
     println!("  {} simulated devices enrolled", running.devices.len());
     if running.mock().is_strict() {
         println!("  strict: what Google merely tolerates is journaled and answered with a Warning header");
@@ -53,6 +65,13 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
     };
     config.db = args.db.clone();
     config.smtp = args.smtp.clone();
+    if let (Some(jwks_url), Some(audience)) = (&args.push_jwks_url, &args.push_audience) {
+        config.push_auth = Some(reference_mdm::PushAuth {
+            jwks_url: jwks_url.clone(),
+            audience: audience.clone(),
+            service_account: args.push_service_account.clone(),
+        });
+    }
     match args.defect.iter().map(|d| d.parse::<reference_mdm::Defect>()).collect::<Result<Vec<_>, _>>() {
         Ok(d) => config.defects = d,
         Err(e) => {
@@ -70,6 +89,9 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
     println!("reference MDM ({}) listening on {}", args.vendor, running.base_url);
     println!("  driver protocol: {}/lockstep/v1", running.base_url);
     println!("  Pub/Sub push endpoint for AMAPI notifications: {}", running.push_endpoint());
+    if let Some(a) = &args.push_audience {
+        println!("  authenticated push: ID tokens for audience {a} are required");
+    }
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;
     0

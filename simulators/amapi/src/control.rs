@@ -20,6 +20,7 @@
 //! | `GET/DELETE journal?method=&route=&pathPrefix=&enterprise=&status=&afterSeq=&limit=` | the request journal |
 //! | `GET/POST pubsub/subscriptions`, `DELETE pubsub/subscriptions?name=` | push subscriptions |
 //! | `GET/DELETE pubsub/messages` | published notifications and their delivery attempts |
+//! | `GET pubsub/jwks` | the public keys that sign authenticated pushes (a JWKS) |
 //! | `GET profiles` | device profile names |
 //! | `POST signupUrls/ID:complete {enterpriseType?}` | the admin signs up: `{signupUrlName, enterpriseToken, callbackUrl}`, callback followed |
 
@@ -221,6 +222,7 @@ fn route(mock: &Mock, method: &Method, path: &str, query: Option<&str>, body: &B
                 Err(ApiError::not_found(name))
             }
         }
+        ("GET", "pubsub/jwks") => Ok(to_value(&mock.push_jwks())),
         ("GET", "pubsub/messages") => Ok(json!({"messages": to_value(&mock.published_messages())})),
         ("DELETE", "pubsub/messages") => {
             mock.clear_published_messages();

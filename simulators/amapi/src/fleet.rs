@@ -279,13 +279,18 @@ pub(crate) fn enroll(mock: &Mock, fleet: &Fleet) -> Result<Vec<String>, Error> {
     })?;
     for (i, s) in fleet.push_subscriptions.iter().enumerate() {
         let topic = e.pubsub_topic.clone().unwrap_or_default();
-        mock.subscribe(PushSubscription { name: s.name.clone(), topic, push_endpoint: s.push_endpoint.clone() })
-            .map_err(|err| FleetError {
-                path: fleet.path.clone(),
-                line: fleet.line_of_value("push_endpoint", &s.push_endpoint),
-                field: Some(format!("push_subscriptions[{i}].push_endpoint")),
-                problem: err.message,
-            })?;
+        mock.subscribe(PushSubscription {
+            name: s.name.clone(),
+            topic,
+            push_endpoint: s.push_endpoint.clone(),
+            oidc_token: None,
+        })
+        .map_err(|err| FleetError {
+            path: fleet.path.clone(),
+            line: fleet.line_of_value("push_endpoint", &s.push_endpoint),
+            field: Some(format!("push_subscriptions[{i}].push_endpoint")),
+            problem: err.message,
+        })?;
     }
     for (id, table) in &fleet.policies {
         let json = serde_json::to_value(table).unwrap_or(Value::Null);

@@ -4,7 +4,8 @@
 //! Google.
 //!
 //! It serves enterprises, policies, enrollment tokens, devices, commands
-//! and their operations, pushes Pub/Sub notifications, and answers in
+//! and their operations, publishes Pub/Sub notifications (pushed, or pulled
+//! from its Pub/Sub emulator, [`pubsub`]), and answers in
 //! Google's wire format and errors. Beside the API it offers a control
 //! surface (`/_lockstep/v1/...`, and the same as methods of [`Mock`]):
 //! enroll simulated devices, take them offline, advance a virtual clock,
@@ -33,10 +34,10 @@ pub mod fleet;
 pub mod journal;
 pub mod listen;
 mod migration;
-pub mod notifications;
 mod operations;
 mod partial;
 mod policies;
+pub mod pubsub;
 mod routes;
 pub mod schema;
 mod serve;
@@ -53,14 +54,14 @@ pub use errors::{ApiError, Code, Error};
 pub use faults::{Effect, Fault, FaultPlan, FaultReport};
 pub use fleet::{Fleet, FleetError};
 pub use journal::{JournalEntry, JournalFilter};
-pub use notifications::{PublishedMessage, PushRetry, PushSubscription};
+pub use pubsub::{OidcToken, PublishedMessage, PushRetry, PushSubscription, RunningPubSub, SubscriptionConfig};
 pub use serve::{serve, serve_mock, serve_mock_with, ClockChoice, RunningMock, ServeConfig};
 pub use world::NotificationType;
 
 use android_sim::{Device, DeviceProfile, SimTime};
 use faults::Faults;
 use journal::Journal;
-use notifications::PubSub;
+use pubsub::PubSub;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -511,18 +512,54 @@ impl Mock {
         lock(&self.inner.journal).reset();
     }
 
-    /// Push the notifications of `subscription.topic` to an HTTP endpoint.
-    /// Must be called inside a tokio runtime.
+    /// Push the notifications of `subscription.topic` to an HTTP endpoint
+    /// (creating the topic if need be; replacing a subscription of that
+    /// name). Must be called inside a tokio runtime.
     pub fn subscribe(&self, subscription: PushSubscription) -> Result<(), ApiError> {
-        self.inner.pubsub.subscribe(subscription).map_err(|e| ApiError::invalid_argument("pushEndpoint", e))
+        self.inner.pubsub.subscribe(subscription)
     }
 
+    /// Delete a subscription (push or pull); false when there is none.
     pub fn unsubscribe(&self, name: &str) -> bool {
         self.inner.pubsub.unsubscribe(name)
     }
 
+    /// The push subscriptions.
     pub fn subscriptions(&self) -> Vec<PushSubscription> {
-        self.inner.pubsub.subscriptions()
+        self.inner.pubsub.push_subscriptions()
+    }
+
+    /// Create a Pub/Sub topic (as CreateTopic), e.g. an enterprise's
+    /// `pubsubTopic` before subscribing to it.
+    pub fn create_topic(&self, name: &str) -> Result<(), ApiError> {
+        self.inner.pubsub.create_topic(name)
+    }
+
+    /// Create a push or pull subscription (as CreateSubscription: its
+    /// topic must exist). A push one must be created inside a tokio runtime.
+    pub fn create_subscription(&self, config: SubscriptionConfig) -> Result<SubscriptionConfig, ApiError> {
+        self.inner.pubsub.create_subscription(config)
+    }
+
+    /// Every subscription, push and pull.
+    pub fn pubsub_subscriptions(&self) -> Vec<SubscriptionConfig> {
+        self.inner.pubsub.subscription_configs(None)
+    }
+
+    /// The public keys that sign authenticated pushes
+    /// (`GET /_lockstep/v1/pubsub/jwks` on the control surface).
+    pub fn push_jwks(&self) -> pubsub::Jwks {
+        self.inner.pubsub.jwks()
+    }
+
+    /// The Pub/Sub emulator's axum router: gRPC (over HTTP/2) and REST
+    /// (`/v1/projects/...`); [`pubsub::serve`] serves it on a socket.
+    pub fn pubsub_router(&self) -> axum::Router {
+        pubsub::router(self)
+    }
+
+    pub(crate) fn pubsub(&self) -> &PubSub {
+        &self.inner.pubsub
     }
 
     /// Every message published (and what became of its pushes).

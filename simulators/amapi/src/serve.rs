@@ -43,6 +43,8 @@ pub struct ServeConfig {
     pub strict: bool,
     /// Connection cap and header-read/idle timeout.
     pub limits: crate::listen::Limits,
+    /// Also serve the Pub/Sub emulator (gRPC and REST) here; default none.
+    pub pubsub_addr: Option<SocketAddr>,
 }
 
 impl Default for ServeConfig {
@@ -58,6 +60,7 @@ impl Default for ServeConfig {
             catalogue: None,
             strict: false,
             limits: crate::listen::Limits::default(),
+            pubsub_addr: None,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct RunningMock {
     pub addr: SocketAddr,
     /// The enrolled fleet's device names.
     pub devices: Vec<String>,
+    /// The Pub/Sub emulator, when [`ServeConfig::pubsub_addr`] asked for one.
+    pub pubsub: Option<crate::RunningPubSub>,
     mock: Mock,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -83,6 +88,9 @@ impl RunningMock {
 
     /// Stop serving and wait for the server to finish.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(p) = self.pubsub.take() {
+            p.shutdown().await?;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -140,8 +148,13 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMock, Error> {
         Some(f) => mock.enroll_fleet(f)?,
         None => Vec::new(),
     };
+    let pubsub = match config.pubsub_addr {
+        Some(addr) => Some(crate::pubsub::serve(&mock, addr, config.limits).await?),
+        None => None,
+    };
     let mut running = serve_mock_with(mock, config.addr, config.limits).await?;
     running.devices = devices;
+    running.pubsub = pubsub;
     Ok(running)
 }
 
@@ -184,6 +197,7 @@ pub async fn serve_mock_with(
         base_url: format!("http://{local}/"),
         addr: local,
         devices: Vec::new(),
+        pubsub: None,
         mock,
         shutdown: Some(tx),
         server,

@@ -90,12 +90,13 @@ async fn the_harness_drives_the_world_over_http() {
     assert_eq!(j["entries"], json!([]));
 
     // Subscriptions, messages, state, profiles.
-    let sub = json!({"name": "projects/p/subscriptions/s", "topic": TOPIC, "pushEndpoint": "http://127.0.0.1:9/push"});
+    let sub =
+        json!({"name": "projects/p/subscriptions/sub", "topic": TOPIC, "pushEndpoint": "http://127.0.0.1:9/push"});
     assert_eq!(call(&mock, "POST", "/_lockstep/v1/pubsub/subscriptions", Some(sub)).await.0, 200);
     let (_, subs) = call(&mock, "GET", "/_lockstep/v1/pubsub/subscriptions", None).await;
     assert_eq!(subs["subscriptions"].as_array().unwrap().len(), 1);
     assert_eq!(
-        call(&mock, "DELETE", "/_lockstep/v1/pubsub/subscriptions?name=projects/p/subscriptions/s", None).await.0,
+        call(&mock, "DELETE", "/_lockstep/v1/pubsub/subscriptions?name=projects/p/subscriptions/sub", None).await.0,
         200
     );
     let (_, msgs) = call(&mock, "GET", "/_lockstep/v1/pubsub/messages", None).await;

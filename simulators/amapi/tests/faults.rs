@@ -198,8 +198,13 @@ async fn subscribed_mock() -> (Mock, String, Receiver) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let name = "projects/lockstep/subscriptions/mdm".to_owned();
-    mock.subscribe(PushSubscription { name, topic: TOPIC.into(), push_endpoint: format!("http://{addr}/push") })
-        .unwrap();
+    mock.subscribe(PushSubscription {
+        name,
+        topic: TOPIC.into(),
+        push_endpoint: format!("http://{addr}/push"),
+        oidc_token: None,
+    })
+    .unwrap();
     (mock, token, r)
 }
 

@@ -139,7 +139,7 @@ async fn a_fleet_can_push_its_notifications() {
     std::fs::write(
         &path,
         format!(
-            "[enterprise]\nid = \"LC00push\"\npubsub_topic = \"projects/p/topics/t\"\n\n[policies.default]\n\n\
+            "[enterprise]\nid = \"LC00push\"\npubsub_topic = \"projects/p/topics/amapi-events\"\n\n[policies.default]\n\n\
              [[devices]]\nprofile = \"google-pixel-8\"\nownership = \"work-profile-personal\"\ncount = 2\n\n\
              [[push_subscriptions]]\nname = \"projects/p/subscriptions/mdm\"\npush_endpoint = \"{endpoint}\"\n"
         ),

@@ -75,6 +75,7 @@ async fn notifications_arrive_in_the_push_envelope() {
         name: "projects/lockstep/subscriptions/mdm".into(),
         topic: TOPIC.into(),
         push_endpoint: endpoint,
+        ..Default::default()
     })
     .unwrap();
     enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, Some("147036"));
@@ -108,9 +109,10 @@ async fn a_failing_endpoint_gets_retries_until_it_acknowledges() {
         mock_with(MockConfig { profiles: profiles(), push_retry: fast_retry(), ..Default::default() }, None);
     let (receiver, endpoint) = start_receiver(3).await;
     mock.subscribe(PushSubscription {
-        name: "projects/p/subscriptions/s".into(),
+        name: "projects/p/subscriptions/sub".into(),
         topic: TOPIC.into(),
         push_endpoint: endpoint,
+        ..Default::default()
     })
     .unwrap();
     enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, None);
@@ -137,9 +139,10 @@ async fn fault_plans_drop_and_duplicate_notifications() {
         mock_with(MockConfig { profiles: profiles(), push_retry: fast_retry(), ..Default::default() }, None);
     let (receiver, endpoint) = start_receiver(0).await;
     mock.subscribe(PushSubscription {
-        name: "projects/p/subscriptions/s".into(),
+        name: "projects/p/subscriptions/sub".into(),
         topic: TOPIC.into(),
         push_endpoint: endpoint,
+        ..Default::default()
     })
     .unwrap();
     let plan: FaultPlan = serde_json::from_value(json!({"seed": 1, "notifications": [
@@ -181,4 +184,78 @@ async fn only_enabled_types_and_topics_are_published() {
     let plan = mock.published_messages();
     assert!(plan.is_empty());
     assert_journal_valid(&mock);
+}
+
+/// Records each push's Authorization header.
+async fn start_header_receiver() -> (Arc<Mutex<Vec<Option<String>>>>, String) {
+    let got: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let sink = got.clone();
+    let app = Router::new().route(
+        "/push",
+        post(move |headers: http::HeaderMap| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(headers.get("authorization").map(|v| v.to_str().unwrap().to_owned()));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (got, format!("http://{addr}/push"))
+}
+
+#[derive(serde::Deserialize)]
+struct PushClaims {
+    iss: String,
+    aud: String,
+    email: String,
+    email_verified: bool,
+    iat: u64,
+    exp: u64,
+}
+
+#[tokio::test]
+async fn an_oidc_push_carries_a_google_like_token_the_jwks_verifies() {
+    let (mock, token) =
+        mock_with(MockConfig { profiles: profiles(), push_retry: fast_retry(), ..Default::default() }, None);
+    let (got, endpoint) = start_header_receiver().await;
+    let account = "push@lockstep.iam.gserviceaccount.com";
+    mock.subscribe(PushSubscription {
+        name: "projects/p/subscriptions/signed".into(),
+        topic: TOPIC.into(),
+        push_endpoint: endpoint.clone(),
+        oidc_token: Some(amapi_mock::OidcToken { service_account_email: account.into(), audience: String::new() }),
+    })
+    .unwrap();
+    enroll(&mock, &token, "d1", "test-pixel-8", Ownership::FullyManaged, None);
+    let mut headers = Vec::new();
+    for _ in 0..3000 {
+        headers = got.lock().unwrap().clone();
+        if !headers.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(headers.len(), 1, "{headers:?}");
+    let jwt = headers[0].as_deref().unwrap().strip_prefix("Bearer ").unwrap();
+    // The JWKS the control surface serves is the one that verifies it.
+    let (status, jwks) = call(&mock, "GET", "/_lockstep/v1/pubsub/jwks", None).await;
+    assert_eq!(status, 200);
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).unwrap();
+    let kid = jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&["https://accounts.google.com"]);
+    validation.set_audience(&[&endpoint]);
+    let claims = jsonwebtoken::decode::<PushClaims>(jwt, &key, &validation).unwrap().claims;
+    assert_eq!(claims.iss, "https://accounts.google.com");
+    assert_eq!(claims.aud, endpoint, "no audience configured: the endpoint URL");
+    assert_eq!(claims.email, account);
+    assert!(claims.email_verified);
+    assert!(claims.exp > claims.iat);
+    // Another audience does not verify.
+    validation.set_audience(&["https://elsewhere.test"]);
+    assert!(jsonwebtoken::decode::<PushClaims>(jwt, &key, &validation).is_err());
 }

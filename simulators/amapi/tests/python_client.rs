@@ -12,21 +12,7 @@ use amapi_mock::{serve_mock, JournalFilter};
 use android_sim::Ownership;
 use common::*;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-/// LOCKSTEP_PYTHON, else the repository's .venv.
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("LOCKSTEP_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python for this test: set LOCKSTEP_PYTHON, or create the venv with \
-         `python3 -m venv .venv && .venv/bin/pip install -r .ci/requirements.txt` at the repository root"
-    );
-    venv
-}
+use std::path::Path;
 
 #[tokio::test]
 async fn googles_python_client_calls_every_method() {

@@ -193,6 +193,9 @@ pub struct ServeConfig {
     /// The `duration` given to every command (AMAPI's default is 600 s).
     pub command_duration: Duration,
     pub retry: RetryPolicy,
+    /// Verify the ID token of every Pub/Sub push (authenticated push);
+    /// `None` takes any caller.
+    pub push_auth: Option<crate::PushAuth>,
 }
 
 impl ServeConfig {
@@ -216,6 +219,7 @@ impl ServeConfig {
             poll_interval: Duration::from_secs(2),
             command_duration: Duration::from_secs(600),
             retry: RetryPolicy::default(),
+            push_auth: None,
         }
     }
 

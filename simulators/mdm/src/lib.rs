@@ -21,6 +21,7 @@ mod mdm;
 mod outcome;
 pub mod passcode;
 pub mod passcode_rules;
+mod push_auth;
 mod reset;
 pub mod store;
 pub mod vendor;
@@ -28,6 +29,7 @@ pub mod vendor;
 pub use api::{router, PUSH_PATH};
 pub use config::{Clock, Defect, ManualClock, RetryPolicy, ServeConfig, SystemClock, VendorSource};
 pub use mdm::{Error, Mdm};
+pub use push_auth::PushAuth;
 pub use reset::PasswordPolicyInput;
 
 use std::net::SocketAddr;

@@ -42,6 +42,8 @@ pub struct Mdm {
     pub(crate) mail_wake: tokio::sync::Notify,
     /// One outbox flush at a time, so no mail goes out twice.
     pub(crate) mail_flush: tokio::sync::Mutex<()>,
+    /// Checks push tokens, when authenticated push is configured.
+    pub(crate) push_auth: Option<crate::push_auth::PushVerifier>,
 }
 
 impl Mdm {
@@ -83,6 +85,7 @@ impl Mdm {
             device_locks: Mutex::new(HashMap::new()),
             mail_wake: tokio::sync::Notify::new(),
             mail_flush: tokio::sync::Mutex::new(()),
+            push_auth: config.push_auth.clone().map(crate::push_auth::PushVerifier::new),
         }))
     }
 

@@ -177,3 +177,17 @@ pub(crate) fn assert_journal_valid(mock: &Mock) -> usize {
 pub(crate) fn device_path(id: &str) -> String {
     format!("/v1/enterprises/{ENTERPRISE}/devices/{id}")
 }
+
+/// LOCKSTEP_PYTHON, else the repository's .venv.
+pub(crate) fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("LOCKSTEP_PYTHON") {
+        return std::path::PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python for this test: set LOCKSTEP_PYTHON, or create the venv with \
+         `python3 -m venv .venv && .venv/bin/pip install -r .ci/requirements.txt` at the repository root"
+    );
+    venv
+}

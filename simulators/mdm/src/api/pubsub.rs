@@ -8,8 +8,10 @@
 //! as handled only after its effects are committed; if they cannot be, the
 //! endpoint answers 500 and Pub/Sub delivers again.
 //!
-//! Our choice, as real push subscriptions authenticate with an OIDC token
-//! we cannot verify here: the endpoint takes any caller.
+//! With `push_auth` configured (ServeConfig, `lockstep mdm serve
+//! --push-jwks-url --push-audience`), a push without a valid ID token is
+//! refused with 401 before anything is read ([`crate::push_auth`]);
+//! without it, the endpoint takes any caller.
 
 use super::error::ApiError;
 use crate::mdm::Mdm;
@@ -41,7 +43,18 @@ struct PubsubMessage {
     message_id: Option<String>,
 }
 
-pub(super) async fn push(State(mdm): State<Arc<Mdm>>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
+pub(super) async fn push(
+    State(mdm): State<Arc<Mdm>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    if let Some(verifier) = &mdm.push_auth {
+        let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if let Err(reason) = verifier.verify(authorization).await {
+            tracing::warn!(reason = %reason, "push refused: not signed by Pub/Sub");
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "Push without a valid ID token."));
+        }
+    }
     // A body we cannot read will not improve on redelivery: acknowledge it.
     let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
         tracing::warn!("push message is not a Pub/Sub envelope; dropped");

@@ -200,6 +200,7 @@ pub(crate) fn subscribe(mock: &Mock, endpoint: &str) {
         name: "projects/lockstep/subscriptions/mdm".into(),
         topic: TOPIC.into(),
         push_endpoint: endpoint.into(),
+        ..Default::default()
     })
     .unwrap();
 }
