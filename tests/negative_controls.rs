@@ -187,7 +187,13 @@ fn table() -> Vec<(Break, Vec<String>)> {
             Break::Defect("reissues-after-lost-answer"),
             s(&["A command carried out whose answer was lost is not sent again"]),
         ),
-        (Break::Defect("retries-400"), s(&["A command AMAPI refuses with 400 fails at once and is not retried"])),
+        (
+            Break::Defect("retries-400"),
+            s(&[
+                "A command AMAPI refuses with 400 fails at once and is not retried",
+                "The portal tells the user when the reset did not succeed",
+            ]),
+        ),
         (
             Break::Defect("no-expiry-handling"),
             s(&["A reset AMAPI never accepts fails once its command would have expired"]),
