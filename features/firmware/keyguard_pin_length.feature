@@ -29,3 +29,20 @@ Feature: The lock screen takes a new passcode of a new length
     When Alice resets the passcode of "phone"
     And "phone" restarts
     Then the new passcode unlocks "phone"
+
+  # Every profile with PIN auto-confirm (Android 14 and later); a test checks
+  # the rows against fixtures/devices.
+  @PLAT-6 @MIR-9 @miradore
+  Scenario Outline: The lock screen of <profile> auto-confirms a new 8-digit passcode after a <old>-digit one
+    Given a "<profile>" device "phone" enrolled fully-managed for Erin with a <old>-digit passcode
+    When Alice resets the passcode of "phone"
+    Then the action log shows the reset of "phone" as completed
+    And the lock screen of "phone" waits for the last digit of the new passcode, with no OK key
+    And the new passcode unlocks "phone"
+
+    Examples:
+      | profile        | old |
+      | google-pixel-8 | 6   |
+      | google-pixel-8 | 10  |
+      | google-pixel-9 | 6   |
+      | google-pixel-9 | 10  |

@@ -8,7 +8,7 @@ Feature: Remote passcode reset from the administrator console
     Given Alice is a site administrator
     And Erin is an end user
 
-  @MIR-1 @MIR-3 @MIR-7 @PLAT-2
+  @MIR-1 @MIR-3 @MIR-7 @PLAT-2 @matrix-fully-managed
   Scenario Outline: Reset on a fully managed <profile>
     Given a "<profile>" device "phone" enrolled fully-managed for Erin with a <old>-digit passcode
     When Alice resets the passcode of "phone"
@@ -23,9 +23,11 @@ Feature: Remote passcode reset from the administrator console
       | motorola-nexus-6   | 4   |
       | lge-nexus-5x       | 6   |
       | google-pixel-c     | 4   |
+      | samsung-galaxy-s7  | 6   |
       | google-pixel       | 6   |
       | google-pixel-3     | 6   |
       | google-pixel-4     | 8   |
+      | nokia-7-plus       | 6   |
       | google-pixel-5     | 6   |
       | samsung-galaxy-s22 | 6   |
       | google-pixel-7     | 6   |
@@ -92,3 +94,28 @@ Feature: Remote passcode reset from the administrator console
     Then the action log shows the reset of "kiosk" as completed
     And "kiosk" is locked
     And the new passcode unlocks "kiosk"
+
+  @MIR-7 @MIR-10 @PLAT-7 @matrix-dedicated
+  Scenario Outline: Reset on a dedicated <profile>
+    Given a "<profile>" device "kiosk" enrolled dedicated for Erin with a 6-digit passcode
+    When Alice resets the passcode of "kiosk"
+    Then the action log shows the reset of "kiosk" as completed
+    And the new passcode of "kiosk" has 8 digits
+    And "kiosk" is locked
+    And the new passcode unlocks "kiosk"
+
+    Examples:
+      | profile            |
+      | motorola-nexus-6   |
+      | lge-nexus-5x       |
+      | google-pixel-c     |
+      | samsung-galaxy-s7  |
+      | google-pixel       |
+      | google-pixel-3     |
+      | google-pixel-4     |
+      | nokia-7-plus       |
+      | google-pixel-5     |
+      | samsung-galaxy-s22 |
+      | google-pixel-7     |
+      | google-pixel-8     |
+      | google-pixel-9     |

@@ -72,3 +72,13 @@ Feature: Self-service passcode reset in the company portal
       | google-pixel-4 | dedicated             |
       | google-pixel-9 | dedicated             |
       | google-pixel-3 | legacy-device-admin   |
+
+  @INT-1 @INT-6
+  Scenario: The portal tells the user when the reset did not succeed
+    Given a "google-pixel-8" device "phone" enrolled fully-managed for Erin with a 6-digit passcode
+    And AMAPI answers the next command with 400
+    When Erin signs out and signs in again
+    And Erin confirms the passcode reset of "phone" in the portal
+    Then the action log shows the reset of "phone" as failed
+    And Erin gets a portal notification that the passcode reset of "phone" failed
+    And the old passcode unlocks "phone"

@@ -11,7 +11,7 @@ use crate::device::simulated::SimulatedDevice;
 use crate::device::DeviceFacts;
 use crate::driver::{About, Mdm, NewAccount, NewEnrollment, PasswordPolicy, Refusal, SignIn};
 use crate::redact::Secrets;
-use amapi_mock::{EnterpriseSetup, JournalFilter, Mock, PushSubscription, Registration, RunningMock};
+use amapi_mock::{EnterpriseSetup, Mock, PushSubscription, Registration, RunningMock};
 use android_sim::{CredentialHolder, Entry, Ownership, Passcode};
 use mail_sink::{Mail, MailSink};
 use serde_json::Value;
@@ -212,6 +212,14 @@ impl Stack {
         // Action ids name this scenario's MDM in a log shared by many.
         mdm_config.id_prefix = format!("{nonce}_");
         mdm_config.poll_interval = Duration::from_millis(200);
+        // The mock answers on loopback: the default backoff (200 ms to 5 s,
+        // sized for Google) would make a scenario with a streak of 429s or
+        // 5xx answers wait seconds for nothing. Same attempts, shorter waits.
+        mdm_config.retry = reference_mdm::RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            ..Default::default()
+        };
         mdm_config.defects = config.mdm_defects.clone();
         let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;
         let base = mdm_server.base_url.trim_end_matches('/').to_owned();
@@ -277,23 +285,16 @@ impl Stack {
         self.mail.messages_to(email)
     }
 
-    /// How many commands reached AMAPI for `device` (answered 2xx), of one
-    /// type if given.
+    /// How many commands AMAPI accepted for `device`, of one type if given:
+    /// the operations the mock holds for it. Not the journal's 2xx answers:
+    /// a command carried out whose answer was lost was answered 503, and
+    /// still reached the device.
     pub fn commands_sent(&self, device: &str, kind: Option<&str>) -> usize {
-        let filter = JournalFilter {
-            method: Some("POST".into()),
-            path_prefix: Some(format!("/v1/{device}:issueCommand")),
-            ..Default::default()
-        };
         self.mock()
-            .journal(&filter)
-            .into_iter()
-            .filter(|e| (200..300).contains(&e.status))
-            .filter(|e| {
-                kind.is_none_or(|k| {
-                    e.request_body.as_ref().and_then(|b| b.get("type")).and_then(Value::as_str) == Some(k)
-                })
-            })
+            .operations_of(device)
+            .unwrap_or_default()
+            .iter()
+            .filter(|op| kind.is_none_or(|k| op.pointer("/metadata/type").and_then(Value::as_str) == Some(k)))
             .count()
     }
 

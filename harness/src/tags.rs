@@ -22,3 +22,10 @@ pub const CAPABILITY_TAG_PREFIX: &str = "needs-";
 /// Requirement-ID prefixes of the platform and the harness: every product
 /// answers for these, so `/about.requirements` need not list them.
 pub const UNIVERSAL_REQUIREMENTS: [&str; 2] = ["PLAT-", "HAR-"];
+
+/// `@matrix-<ownership>` on an outline: its Examples list every conforming
+/// device profile (fixtures/devices, not a negative control) that supports
+/// that ownership mode, in a `profile` column. tests/matrix_outlines.rs
+/// holds each such outline to the profiles, so it cannot go stale when a
+/// profile is added.
+pub const MATRIX_TAG_PREFIX: &str = "matrix-";

@@ -42,6 +42,9 @@ pub enum DeviceError {
     Unreachable(String),
     #[error("not possible with this device: {0}")]
     Unsupported(&'static str),
+    /// The device was reached and said no (Settings refused a new passcode).
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type DeviceResult<T> = Result<T, DeviceError>;

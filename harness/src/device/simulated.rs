@@ -95,7 +95,7 @@ impl<H: SimulatedHost> DeviceUnderTest for H {
     ) -> BoxFuture<'a, DeviceResult<()>> {
         let result = self.act(|d, t| d.set_passcode_in_settings(holder, current, Some(new), t));
         now(result.and_then(|r| {
-            r.map_err(|refusal| DeviceError::Unreachable(format!("Settings refused the new passcode: {refusal}")))
+            r.map_err(|refusal| DeviceError::Refused(format!("Settings refused the new passcode: {refusal}")))
         }))
     }
 

@@ -34,6 +34,11 @@ pub const VOCABULARY: &[StepDoc] = &[
         pattern: "<Name> resets the passcodes of all devices of <Name> | <Name> locks all devices of <Name>",
         example: "When Alice resets the passcodes of all devices of Erin",
     },
+    StepDoc {
+        keyword: "When",
+        pattern: "<Name> resets the passcodes of | locks \"<alias>\" and \"<alias>\" [and \"<alias>\" ...]",
+        example: "When Alice resets the passcodes of \"phone\" and \"tablet\"",
+    },
 ];
 
 pub fn anchor() {}
@@ -127,7 +132,26 @@ async fn batch(w: &mut LockstepWorld, admin: String, verb: String, user: String)
     let token = w.session(&admin).await?;
     let email = w.person(&user)?.email.clone();
     let request = BatchRequest { kind, user_email: Some(&email), device_ids: None };
-    let reply = w.stack()?.mdm().batch(&token, &request).await.map_err(|e| w.fail(e.to_string()))?;
+    run_batch(w, &token, &request).await
+}
+
+/// The remote task on devices picked from a list (a device group, ICL-3).
+#[when(regex = r#"^(\w+) (resets the passcodes of|locks) ((?:"\w+", )*"\w+" and "\w+")$"#)]
+async fn batch_by_list(w: &mut LockstepWorld, admin: String, verb: String, list: String) -> StepResult {
+    let kind = if verb == "locks" { "lock" } else { "reset-passcode" };
+    let token = w.session(&admin).await?;
+    let mut ids = Vec::new();
+    for alias in list.split('"').skip(1).step_by(2) {
+        ids.push(w.handset(alias)?.mdm_id.clone());
+    }
+    let request = BatchRequest { kind, user_email: None, device_ids: Some(ids.iter().map(String::as_str).collect()) };
+    run_batch(w, &token, &request).await
+}
+
+/// Send a batch and remember the action it started on each device.
+async fn run_batch(w: &mut LockstepWorld, token: &str, request: &BatchRequest<'_>) -> StepResult {
+    let kind = request.kind;
+    let reply = w.stack()?.mdm().batch(token, request).await.map_err(|e| w.fail(e.to_string()))?;
     let results = match reply {
         Ok(results) => results,
         Err(refusal) => {

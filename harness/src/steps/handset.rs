@@ -3,7 +3,7 @@
 //! shows afterwards.
 
 use super::StepDoc;
-use crate::device::{DeviceState, GodMode};
+use crate::device::{DeviceError, DeviceState, GodMode};
 use crate::passcodes::{Alphabet, Shape};
 use crate::world::{Failure, LockstepWorld, StepResult};
 use android_sim::{CredentialHolder, Entry, Passcode};
@@ -23,6 +23,16 @@ pub const VOCABULARY: &[StepDoc] = &[
         keyword: "When",
         pattern: "the user of \"<alias>\" sets a new <n>-digit passcode in Settings",
         example: "When the user of \"phone\" sets a new 6-digit passcode in Settings",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "Settings on \"<alias>\" refuses a new <n>-digit passcode",
+        example: "Then Settings on \"phone\" refuses a new 6-digit passcode",
+    },
+    StepDoc {
+        keyword: "Then",
+        pattern: "the lock screen of \"<alias>\" waits for the last digit of the new passcode, with no OK key",
+        example: "Then the lock screen of \"phone\" waits for the last digit of the new passcode, with no OK key",
     },
     StepDoc { keyword: "Then", pattern: "\"<alias>\" is locked | is not locked", example: "Then \"phone\" is locked" },
     StepDoc {
@@ -229,6 +239,49 @@ async fn settings(w: &mut LockstepWorld, alias: String, digits: usize) -> StepRe
         .map_err(|e| w.fail(e.to_string()))?;
     w.handset_mut(&alias)?.device_passcode = Some(new);
     Ok(())
+}
+
+/// The device holds a new passcode to the policy it was sent (PLAT-5):
+/// Settings says no, and the passcode in force stays.
+#[then(regex = r#"^Settings on "(\w+)" refuses a new (\d+)-digit passcode$"#)]
+async fn settings_refuses(w: &mut LockstepWorld, alias: String, digits: usize) -> StepResult {
+    w.settle(&alias).await?;
+    let new = w.make_passcode(Shape { length: digits, alphabet: Alphabet::Digits });
+    let current = w.handset(&alias)?.device_passcode.clone();
+    let result =
+        w.handset(&alias)?.dut.set_passcode_in_settings(CredentialHolder::DeviceUser, current.as_ref(), &new).await;
+    match result {
+        Err(DeviceError::Refused(_)) => Ok(()),
+        Err(e) => Err(w.fail(e.to_string())),
+        Ok(()) => {
+            w.handset_mut(&alias)?.device_passcode = Some(new);
+            Err(w.fail(format!("Settings on \"{alias}\" took a new {digits}-digit passcode")))
+        }
+    }
+}
+
+/// PIN auto-confirm, checked directly (PLAT-6): one digit short of the new
+/// passcode, the lock screen has submitted nothing and waits for exactly
+/// the new length; a lock screen with an OK key, or one that kept another
+/// length, has already judged what was typed.
+#[then(regex = r#"^the lock screen of "(\w+)" waits for the last digit of the new passcode, with no OK key$"#)]
+async fn auto_confirm(w: &mut LockstepWorld, alias: String) -> StepResult {
+    let new = w.learn_new_passcode(&alias).await?;
+    if !new.is_numeric() || new.len() < 2 {
+        return Err(w.fail(format!("the new passcode of \"{alias}\" is not a PIN of two digits or more")));
+    }
+    let short = Passcode::new(new.expose().chars().take(new.len() - 1).collect::<String>());
+    ensure_locked(w, &alias).await?;
+    let entry = enter(w, &alias, CredentialHolder::DeviceUser, &short).await?;
+    let want = u8::try_from(new.len()).unwrap_or(u8::MAX);
+    match entry {
+        Entry::AwaitingMoreDigits { expected, .. } if expected == want => Ok(()),
+        other => Err(w.fail(format!(
+            "typing all but the last digit of the new {}-digit passcode: {}",
+            new.len(),
+            explain(&other, short.len())
+        ))),
+    }
 }
 
 #[then(regex = r#"^"(\w+)" is (locked|not locked)$"#)]

@@ -53,6 +53,11 @@ pub const VOCABULARY: &[StepDoc] = &[
         pattern: "<Name> gets a portal notification that the passcode of \"<alias>\" was changed",
         example: "Then Erin gets a portal notification that the passcode of \"phone\" was changed",
     },
+    StepDoc {
+        keyword: "Then",
+        pattern: "<Name> gets a portal notification that the passcode reset of \"<alias>\" failed",
+        example: "Then Erin gets a portal notification that the passcode reset of \"phone\" failed",
+    },
 ];
 
 pub fn anchor() {}
@@ -173,16 +178,28 @@ async fn not_offered(w: &mut LockstepWorld, alias: String) -> StepResult {
 
 #[then(regex = r#"^(\w+) gets a portal notification that the passcode of "(\w+)" was changed$"#)]
 async fn notification(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
-    let token = w.session(&name).await?;
-    let id = w.handset(&alias)?.mdm_id.clone();
+    let what = format!("a portal notification for {name} that the passcode of \"{alias}\" was changed");
+    notice(w, &name, &alias, "passcode-changed", &what).await
+}
+
+#[then(regex = r#"^(\w+) gets a portal notification that the passcode reset of "(\w+)" failed$"#)]
+async fn failure_notice(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    let what = format!("a portal notification for {name} that the passcode reset of \"{alias}\" failed");
+    notice(w, &name, &alias, "reset-failed", &what).await
+}
+
+/// Wait for a portal notification of `kind` about `alias` for `name`.
+async fn notice(w: &mut LockstepWorld, name: &str, alias: &str, kind: &str, what: &str) -> StepResult {
+    let token = w.session(name).await?;
+    let id = w.handset(alias)?.mdm_id.clone();
     let mdm = w.stack()?.mdm().clone();
-    eventually(w, &format!("a portal notification for {name} that the passcode of \"{alias}\" was changed"), || {
+    eventually(w, what, || {
         let (mdm, token, id) = (mdm.clone(), token.clone(), id.clone());
         async move {
             let reply = mdm.notifications(&token).await.map_err(|e| crate::world::Failure(e.to_string()))?;
             let listed =
                 reply.map_err(|r| crate::world::Failure(format!("the portal refused the notifications: {r}")))?;
-            let found = listed.iter().any(|n| n.device_id == id && n.kind == "passcode-changed");
+            let found = listed.iter().any(|n| n.device_id == id && n.kind == kind);
             Ok(found.then_some(()))
         }
     })

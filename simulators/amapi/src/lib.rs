@@ -446,6 +446,17 @@ impl Mock {
         })
     }
 
+    /// Every operation the mock holds for a device, oldest first, as
+    /// `operations.get` renders it: one for each command AMAPI accepted,
+    /// including one whose answer a fault lost. Read past the fault plan
+    /// and the journal, so counting never disturbs what it counts.
+    pub fn operations_of(&self, device: &str) -> Result<Vec<Value>, ApiError> {
+        let (e, d) = split_device_name(device)?;
+        let world = self.world();
+        let r = world.enterprises.get(e).and_then(|x| x.devices.get(d)).ok_or_else(|| ApiError::not_found(device))?;
+        Ok(r.operations.values().map(|op| op.render(device)).collect())
+    }
+
     /// Names of the devices of an enterprise, in list order.
     pub fn device_names(&self, enterprise: &str) -> Vec<String> {
         let world = self.world();

@@ -65,6 +65,8 @@ impl Mdm {
         // After a restart we cannot know whether the last attempt reached AMAPI.
         let mut ambiguous = action.attempts > 0;
         let mut saw_quota = false;
+        // Whether every failure of this round was a 429 (for the defect only).
+        let mut only_quota = true;
         for attempt in 0..retry.max_attempts {
             if attempt > 0 {
                 tokio::time::sleep(self.amapi.backoff(attempt - 1)).await;
@@ -93,7 +95,7 @@ impl Mdm {
                     }
                     return Ok(true);
                 }
-                Err(e) if !e.is_retryable() => {
+                Err(e) if self.gives_up_on(&e) => {
                     let reason =
                         scrub(&format!("Android Management API refused the command: {e}"), passcode.as_deref());
                     self.finish(action, ActionStatus::Failed, Some(reason))?;
@@ -101,10 +103,20 @@ impl Mdm {
                 }
                 Err(e) => {
                     tracing::info!(action = %action.id, status = ?e.status(), "issueCommand failed; will retry");
-                    ambiguous = e.is_ambiguous();
+                    // The defect: take an unknown outcome for "not done".
+                    ambiguous = e.is_ambiguous() && !self.has(Defect::ReissuesAfterLostAnswer);
                     saw_quota |= e.is_quota();
+                    only_quota &= e.is_quota();
                 }
             }
+        }
+        if only_quota && self.has(Defect::GivesUpAfterOne429Round) {
+            let reason = "Android Management API kept answering \"too many requests\"; the command was not sent.";
+            self.finish(action, ActionStatus::Failed, Some(reason.into()))?;
+            return Ok(true);
+        }
+        if self.has(Defect::NoExpiryHandling) {
+            return Ok(false);
         }
         // Out of attempts for now. Give up for good only once the command's
         // own duration has passed since the action was recorded.
@@ -120,6 +132,20 @@ impl Mdm {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// Whether a failed issueCommand ends the action: AMAPI refused it for
+    /// good (a 4xx other than 429). A 429, a 5xx or no answer is passing
+    /// trouble, retried.
+    fn gives_up_on(&self, e: &AmapiError) -> bool {
+        let status = e.status().unwrap_or(0);
+        if self.has(Defect::Retries400) && status == 400 {
+            return false;
+        }
+        if self.has(Defect::NoRetryAfter5xx) && status >= 500 {
+            return true;
+        }
+        !e.is_retryable()
     }
 
     /// The AMAPI Command for an action.
@@ -183,7 +209,10 @@ impl Mdm {
         if action.status.is_terminal() {
             return Ok(());
         }
-        if let Some(ended) = outcome::read(op, action.kind) {
+        if let Some(mut ended) = outcome::read(op, action.kind) {
+            if self.has(Defect::VagueFailureReasons) && op.pointer("/metadata/errorCode").is_some() {
+                ended.reason = Some(outcome::error_sentence("", action.kind));
+            }
             self.finish(&action, ended.status, ended.reason)?;
         }
         Ok(())
@@ -227,7 +256,7 @@ impl Mdm {
                 }
             }
         }
-        if portal && status != ActionStatus::Completed {
+        if portal && status != ActionStatus::Completed && !self.has(Defect::NoPortalFailureNotice) {
             if let Some(u) = &user_email {
                 finish.notifications.push(NewNotification {
                     email: u.clone(),
@@ -260,7 +289,7 @@ impl Mdm {
         reported_at: Option<&str>,
         secure: Option<bool>,
     ) -> Result<(), StoreError> {
-        if secure == Some(false) {
+        if secure == Some(false) || self.has(Defect::NoPortalSuccessNotice) {
             return Ok(());
         }
         let reported = reported_at.and_then(parse_ts);
@@ -304,6 +333,10 @@ impl Mdm {
                     Err(e) if e.is_not_found() => {
                         let reason = "Android Management API no longer knows the command, so its outcome is unknown.";
                         let _ = self.finish(a, ActionStatus::Failed, Some(reason.into()));
+                    }
+                    Err(e) if self.has(Defect::FailsActionWhenPollFails) => {
+                        let reason = format!("The command's outcome could not be read: {e}");
+                        let _ = self.finish(a, ActionStatus::Failed, Some(reason));
                     }
                     Err(e) => tracing::debug!(action = %a.id, error = %e, "poll failed; will try again"),
                 },

@@ -88,10 +88,42 @@ pub enum Defect {
     /// The iru profile skips validation of a new passcode against the
     /// work-profile passcode policy and Android's minimum (breaks IRU-2, IRU-3).
     IgnoresWorkProfilePolicy,
+    // issue 14: the fault paths of the action pipeline, one defect each.
+    /// A 5xx answer to issueCommand fails the action at once instead of
+    /// being retried (breaks MIR-6 under a flaky API).
+    NoRetryAfter5xx,
+    /// After an ambiguous failure (a 5xx, a lost answer) the command is
+    /// issued again without first looking through the device's operations
+    /// for the one already carried out: the device gets it twice.
+    ReissuesAfterLostAnswer,
+    /// A 400 refusal of issueCommand is retried as if it were passing trouble.
+    Retries400,
+    /// An action AMAPI never accepts stays pending for ever instead of
+    /// failing once its command would have expired.
+    NoExpiryHandling,
+    /// When one dispatch round ends on 429 after 429, the action fails
+    /// ("rate limited") instead of waiting for the next round.
+    GivesUpAfterOne429Round,
+    /// A poll of a sent command's operation that fails (after the client's
+    /// own retries) fails the action, although the command may well have
+    /// been carried out.
+    FailsActionWhenPollFails,
+    /// A portal reset that fails posts no notice to the user (breaks the
+    /// portal's failure notice).
+    NoPortalFailureNotice,
+    /// The portal never confirms that the user's own new passcode is set
+    /// (breaks INT-6).
+    NoPortalSuccessNotice,
+    /// A remote task on a list of devices runs on every device of the users
+    /// those devices belong to (breaks ICL-3).
+    BatchWidensToUserDevices,
+    /// A command the device refused is logged with one sentence for every
+    /// errorCode, not the reason that code gives (breaks MIR-6's "why").
+    VagueFailureReasons,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 7] = [
+    pub const ALL: [Defect; 17] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -99,6 +131,16 @@ impl Defect {
         Defect::PasscodeVisibleToHelpdesk,
         Defect::NoMailToUser,
         Defect::IgnoresWorkProfilePolicy,
+        Defect::NoRetryAfter5xx,
+        Defect::ReissuesAfterLostAnswer,
+        Defect::Retries400,
+        Defect::NoExpiryHandling,
+        Defect::GivesUpAfterOne429Round,
+        Defect::FailsActionWhenPollFails,
+        Defect::NoPortalFailureNotice,
+        Defect::NoPortalSuccessNotice,
+        Defect::BatchWidensToUserDevices,
+        Defect::VagueFailureReasons,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +152,16 @@ impl Defect {
             Defect::PasscodeVisibleToHelpdesk => "passcode-visible-to-helpdesk",
             Defect::NoMailToUser => "no-mail-to-user",
             Defect::IgnoresWorkProfilePolicy => "ignores-work-profile-policy",
+            Defect::NoRetryAfter5xx => "no-retry-after-5xx",
+            Defect::ReissuesAfterLostAnswer => "reissues-after-lost-answer",
+            Defect::Retries400 => "retries-400",
+            Defect::NoExpiryHandling => "no-expiry-handling",
+            Defect::GivesUpAfterOne429Round => "gives-up-after-one-429-round",
+            Defect::FailsActionWhenPollFails => "fails-action-when-poll-fails",
+            Defect::NoPortalFailureNotice => "no-portal-failure-notice",
+            Defect::NoPortalSuccessNotice => "no-portal-success-notice",
+            Defect::BatchWidensToUserDevices => "batch-widens-to-user-devices",
+            Defect::VagueFailureReasons => "vague-failure-reasons",
         }
     }
 }

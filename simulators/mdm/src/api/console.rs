@@ -5,6 +5,7 @@
 use super::error::{ApiError, ApiResult};
 use super::{Body, Caller};
 use crate::actions::device_label;
+use crate::config::Defect;
 use crate::mdm::Mdm;
 use crate::reset::{policy_to_amapi, requirement_json, PasswordPolicyInput, ResetRequest};
 use crate::store::{ts, Account, Action, ActionKind, ActionStatus, Channel, DeviceRow, Enrollment, NewAction, Role};
@@ -398,6 +399,7 @@ pub(super) async fn batch(State(mdm): St, caller: Caller, Body(b): Body<Batch>) 
     }
     let kind = ActionKind::parse(&b.kind).ok_or_else(|| ApiError::invalid("`kind` must be reset-passcode or lock."))?;
     let ids: Vec<String> = match (b.device_ids, b.user_email) {
+        (Some(ids), None) if mdm.has(Defect::BatchWidensToUserDevices) => widen_to_users(&mdm, ids)?,
         (Some(ids), None) => ids,
         (None, Some(email)) => mdm.store.devices(Some(&email))?.into_iter().map(|d| d.id).collect(),
         _ => return Err(ApiError::invalid("Give either `device_ids` or `user_email`.")),
@@ -418,6 +420,20 @@ pub(super) async fn batch(State(mdm): St, caller: Caller, Body(b): Body<Batch>) 
         });
     }
     Ok(Json(Value::Array(results)))
+}
+
+/// The defect: every device of the users the listed devices belong to.
+fn widen_to_users(mdm: &Mdm, ids: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut out = ids.clone();
+    for id in &ids {
+        let user = mdm.store.device(id)?.and_then(|d| d.user_email);
+        for d in mdm.store.devices(user.as_deref())? {
+            if user.is_some() && !out.contains(&d.id) {
+                out.push(d.id);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn action_json(a: &Action) -> Value {
