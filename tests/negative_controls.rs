@@ -136,7 +136,13 @@ fn table() -> Vec<(Break, Vec<String>)> {
             Break::Defect("duplicate-command-after-429"),
             s(&["A reset answered \"too many requests\" is retried and reaches the device once"]),
         ),
-        (Break::Defect("passcode-visible-to-helpdesk"), s(&["Only site administrators see the latest reset passcode"])),
+        (
+            Break::Defect("passcode-visible-to-helpdesk"),
+            s(&[
+                "Only site administrators see the latest reset passcode",
+                "The device page shows each role what it may see",
+            ]),
+        ),
         (Break::Defect("no-mail-to-user"), s(&["The passcode goes to the device user too when asked"])),
         (
             Break::Defect("ignores-work-profile-policy"),
@@ -146,6 +152,23 @@ fn table() -> Vec<(Break, Vec<String>)> {
                 "With a policy each requirement shows whether it is met",
                 "With a policy a new passcode is required",
             ]),
+        ),
+        // issue 10: reasons by code, and the driver-protocol behaviour never exercised before.
+        (Break::Defect("generic-reason-code"), s(&["Android 7.0 cannot reset before the first unlock"])),
+        (Break::Defect("device-page-for-end-users"), s(&["The device page shows each role what it may see"])),
+        (Break::Defect("security-on-every-device-page"), s(&["The device page shows each role what it may see"])),
+        (Break::Defect("helpdesk-may-act"), s(&["A helpdesk user may not reset or lock"])),
+        (
+            Break::Defect("passcode-before-completion"),
+            s(&["The new passcode is not shown until the device has taken it"]),
+        ),
+        (Break::Defect("cancel-only-locally"), s(&["A reset cancelled before the device takes it never reaches it"])),
+        (Break::Defect("sign-out-keeps-session"), s(&["Signing out ends the session"])),
+        (Break::Defect("action-filters-ignored"), s(&["The action log and the device list filter as asked"])),
+        (Break::Defect("device-filter-ignored"), s(&["The action log and the device list filter as asked"])),
+        (
+            Break::Defect("sessions-never-expire"),
+            s(&["A session ends when it outlives the MDM's session lifetime"]),
         ),
     ]
 }

@@ -2,6 +2,8 @@
 //! its steps in [`VOCABULARY`] with an example, which `lockstep steps` prints
 //! and a test matches against the registered definitions.
 
+pub mod access;
+pub mod action_log;
 pub mod admin;
 pub mod amapi;
 pub mod device_answers;
@@ -30,6 +32,8 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("outcomes", outcomes::VOCABULARY),
         ("the Android Management API directly (god-mode)", amapi::VOCABULARY),
         ("what the device answers (god-mode)", device_answers::VOCABULARY),
+        ("sessions and roles", access::VOCABULARY),
+        ("the action log: cancelling, filters, what is shown when", action_log::VOCABULARY),
     ]
 }
 
@@ -37,7 +41,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 8] = [
+    let anchors: [fn(); 10] = [
         setup::anchor,
         admin::anchor,
         portal::anchor,
@@ -46,6 +50,8 @@ pub fn link() {
         amapi::anchor,
         firmware::anchor,
         device_answers::anchor,
+        access::anchor,
+        action_log::anchor,
     ];
     for a in anchors {
         std::hint::black_box(a);

@@ -88,10 +88,34 @@ pub enum Defect {
     /// The iru profile skips validation of a new passcode against the
     /// work-profile passcode policy and Android's minimum (breaks IRU-2, IRU-3).
     IgnoresWorkProfilePolicy,
+    /// A failed action keeps its sentence but its `reason_code` says
+    /// UNKNOWN, losing AMAPI's errorCode (breaks the reason-code checks).
+    GenericReasonCode,
+    /// The console's device page answers end users too.
+    DevicePageForEndUsers,
+    /// The device page carries the `security` section for every console
+    /// role, although `/security` still refuses them (two paths, one rule broken).
+    SecurityOnEveryDevicePage,
+    /// Helpdesk users may reset passcodes and lock devices.
+    HelpdeskMayAct,
+    /// The latest reset passcode is shown as soon as the reset is recorded,
+    /// before the device has taken it.
+    PasscodeBeforeCompletion,
+    /// Cancelling a sent action marks it cancelled without cancelling the
+    /// AMAPI operation, so the device still runs the command.
+    CancelOnlyLocally,
+    /// Signing out answers 204 but the session's token keeps working.
+    SignOutKeepsSession,
+    /// `GET /actions` ignores its `device_id` and `status` filters.
+    ActionFiltersIgnored,
+    /// `GET /devices` ignores its `user_email` filter.
+    DeviceFilterIgnored,
+    /// Sessions never expire.
+    SessionsNeverExpire,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 7] = [
+    pub const ALL: [Defect; 17] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -99,6 +123,16 @@ impl Defect {
         Defect::PasscodeVisibleToHelpdesk,
         Defect::NoMailToUser,
         Defect::IgnoresWorkProfilePolicy,
+        Defect::GenericReasonCode,
+        Defect::DevicePageForEndUsers,
+        Defect::SecurityOnEveryDevicePage,
+        Defect::HelpdeskMayAct,
+        Defect::PasscodeBeforeCompletion,
+        Defect::CancelOnlyLocally,
+        Defect::SignOutKeepsSession,
+        Defect::ActionFiltersIgnored,
+        Defect::DeviceFilterIgnored,
+        Defect::SessionsNeverExpire,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +144,16 @@ impl Defect {
             Defect::PasscodeVisibleToHelpdesk => "passcode-visible-to-helpdesk",
             Defect::NoMailToUser => "no-mail-to-user",
             Defect::IgnoresWorkProfilePolicy => "ignores-work-profile-policy",
+            Defect::GenericReasonCode => "generic-reason-code",
+            Defect::DevicePageForEndUsers => "device-page-for-end-users",
+            Defect::SecurityOnEveryDevicePage => "security-on-every-device-page",
+            Defect::HelpdeskMayAct => "helpdesk-may-act",
+            Defect::PasscodeBeforeCompletion => "passcode-before-completion",
+            Defect::CancelOnlyLocally => "cancel-only-locally",
+            Defect::SignOutKeepsSession => "sign-out-keeps-session",
+            Defect::ActionFiltersIgnored => "action-filters-ignored",
+            Defect::DeviceFilterIgnored => "device-filter-ignored",
+            Defect::SessionsNeverExpire => "sessions-never-expire",
         }
     }
 }
@@ -193,7 +237,14 @@ pub struct ServeConfig {
     /// The `duration` given to every command (AMAPI's default is 600 s).
     pub command_duration: Duration,
     pub retry: RetryPolicy,
+    /// How long a session lasts from its sign-in, on the MDM's clock.
+    pub session_lifetime: Duration,
 }
+
+/// Our choice (the seeds say nothing): a session ends 12 hours after its
+/// sign-in, a working day with room to spare; the portal's
+/// re-authentication window is a separate, shorter rule.
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 impl ServeConfig {
     /// A configuration with the defaults: loopback on a free port, the
@@ -216,6 +267,7 @@ impl ServeConfig {
             poll_interval: Duration::from_secs(2),
             command_duration: Duration::from_secs(600),
             retry: RetryPolicy::default(),
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
         }
     }
 

@@ -104,4 +104,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         received_at TEXT NOT NULL
     );
     "#,
+    // 2: the action log's machine-readable reason (driver protocol `reason_code`).
+    r#"
+    ALTER TABLE actions ADD COLUMN reason_code TEXT;
+    "#,
 ];

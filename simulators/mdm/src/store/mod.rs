@@ -352,9 +352,16 @@ impl Store {
         self.tx(|tx| {
             let n = tx.execute(
                 "UPDATE actions SET status = ?2, reason = ?3, updated_at = ?4, finished_at = ?4,
-                                    awaiting_user_change = ?5
+                                    awaiting_user_change = ?5, reason_code = ?6
                  WHERE id = ?1 AND status IN ('pending', 'sent')",
-                params![id, outcome.status.as_str(), outcome.reason, ts(at), outcome.awaiting_user_change],
+                params![
+                    id,
+                    outcome.status.as_str(),
+                    outcome.reason,
+                    ts(at),
+                    outcome.awaiting_user_change,
+                    outcome.reason_code
+                ],
             )?;
             if n == 0 {
                 return Ok(false);
@@ -392,15 +399,16 @@ impl Store {
             .optional()?)
     }
 
-    /// The passcode of the latest completed reset of a device, with its action.
-    pub fn latest_reset_passcode(&self, device_id: &str) -> Result<Option<(String, String)>> {
+    /// The passcode of the latest completed reset of a device (of the
+    /// latest reset whatever its status, unless `completed_only`), with its action.
+    pub fn latest_reset_passcode(&self, device_id: &str, completed_only: bool) -> Result<Option<(String, String)>> {
         Ok(self
             .lock()
             .query_row(
                 "SELECT a.id, p.passcode FROM actions a JOIN passcodes p ON p.action_id = a.id
-                 WHERE a.device_id = ?1 AND a.kind = 'reset-passcode' AND a.status = 'completed'
+                 WHERE a.device_id = ?1 AND a.kind = 'reset-passcode' AND (a.status = 'completed' OR ?2 = 0)
                  ORDER BY a.seq DESC LIMIT 1",
-                [device_id],
+                params![device_id, completed_only],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
