@@ -130,6 +130,29 @@ pub struct Device {
     pub state: Option<String>,
 }
 
+/// One page of `GET /devices`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+/// One page of `GET /actions`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionList {
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+/// Which page of a list to ask for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest<'a> {
+    pub page_size: Option<u32>,
+    pub page_token: Option<&'a str>,
+}
+
 /// The latest reset passcode as a site administrator sees it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Security {

@@ -140,7 +140,7 @@ async fn devices_of(w: &mut LockstepWorld, alias: String, name: String) -> StepR
     let email = w.person(&name)?.email.clone();
     let id = w.handset(&alias)?.mdm_id.clone();
     let token = w.observer().await?;
-    let reply = w.stack()?.mdm().devices(&token, Some(&email)).await.map_err(|e| w.fail(e.to_string()))?;
+    let reply = w.stack()?.mdm().devices(&token, &email).await.map_err(|e| w.fail(e.to_string()))?;
     let listed = reply.map_err(|r| w.fail(format!("the MDM refused the observer the device list: {r}")))?;
     let ids: Vec<&str> = listed.iter().map(|d| d.id.as_str()).collect();
     if ids == [id.as_str()] {

@@ -3,6 +3,7 @@
 //! reset passcode and lock, multi-device tasks, the action log.
 
 use super::error::{ApiError, ApiResult};
+use super::paging::{self, PageQuery};
 use super::{Body, Caller};
 use crate::actions::device_label;
 use crate::config::Defect;
@@ -217,17 +218,26 @@ pub(super) fn device_json(d: &DeviceRow) -> Value {
 #[derive(Debug, Deserialize)]
 pub(super) struct DeviceFilter {
     user_email: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
+/// One page of the inventory, of one user when asked (the harness always asks).
 pub(super) async fn list_devices(
     State(mdm): St,
     caller: Caller,
     Query(f): Query<DeviceFilter>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Role::can_read_console, "see the device list")?;
+    let page = f.paging.page()?;
     let user_email = f.user_email.as_deref().filter(|_| !mdm.has(Defect::DeviceFilterIgnored));
-    let devices = mdm.store.devices(user_email)?;
-    Ok(Json(Value::Array(devices.iter().map(device_json).collect())))
+    let rows = mdm.store.devices_page(user_email, page.after, page.size + 1)?;
+    let (devices, next) = paging::cut(rows, page);
+    let mut out = json!({"devices": devices.iter().map(device_json).collect::<Vec<_>>()});
+    if let Some(token) = next {
+        out["next_page_token"] = json!(token);
+    }
+    Ok(Json(out))
 }
 
 async fn console_device(mdm: &Mdm, caller: &Caller, id: &str) -> ApiResult<DeviceRow> {
@@ -459,6 +469,8 @@ pub(super) fn action_json(a: &Action) -> Value {
 pub(super) struct ActionFilter {
     device_id: Option<String>,
     status: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
 pub(super) async fn list_actions(
@@ -479,8 +491,14 @@ pub(super) async fn list_actions(
     } else {
         (f.device_id.as_deref(), f.status.as_deref())
     };
-    let list = mdm.store.actions(device_id, status)?;
-    Ok(Json(Value::Array(list.iter().map(action_json).collect())))
+    let page = f.paging.page()?;
+    let rows = mdm.store.actions_page(device_id, status, page.after, page.size + 1)?;
+    let (list, next) = paging::cut(rows, page);
+    let mut out = json!({"actions": list.iter().map(action_json).collect::<Vec<_>>()});
+    if let Some(token) = next {
+        out["next_page_token"] = json!(token);
+    }
+    Ok(Json(out))
 }
 
 pub(super) async fn get_action(State(mdm): St, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {

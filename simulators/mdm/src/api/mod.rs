@@ -3,6 +3,7 @@
 
 mod console;
 pub(crate) mod error;
+mod paging;
 mod portal;
 mod pubsub;
 

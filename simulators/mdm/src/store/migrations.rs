@@ -108,4 +108,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE actions ADD COLUMN reason_code TEXT;
     "#,
+    // 3: a user's devices found without reading the whole inventory.
+    r#"
+    CREATE INDEX devices_by_user ON devices(user_email);
+    "#,
 ];
