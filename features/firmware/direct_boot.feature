@@ -51,5 +51,5 @@ Feature: Passcode reset before the first unlock after a restart (Direct Boot)
     Given a "google-pixel-c" device "phone" enrolled fully-managed for Erin with a 6-digit passcode
     And "phone" restarts
     When Alice resets the passcode of "phone"
-    Then the reset of "phone" fails with a reason mentioning "not support"
+    Then the reset of "phone" fails with reason code UNSUPPORTED
     And the old passcode unlocks "phone"

@@ -14,7 +14,7 @@ Feature: Where the device refuses the reset, the action log says why
   Scenario Outline: A legacy device admin <profile> on Android 7 refuses the reset, for its management mode
     Given a "<profile>" device "phone" enrolled legacy-device-admin for Erin with a 6-digit passcode
     When Alice resets the passcode of "phone"
-    Then the reset of "phone" fails with a reason mentioning "the way it is managed"
+    Then the reset of "phone" fails with reason code MANAGEMENT_MODE
     And the MDM sent exactly one passcode reset to "phone"
     And the old passcode unlocks "phone"
 

@@ -34,7 +34,7 @@ Feature: Every fault path of the reset pipeline ends where it should
   Scenario: A command AMAPI refuses with 400 fails at once and is not retried
     Given AMAPI answers the next command with 400
     When Alice resets the passcode of "phone"
-    Then the reset of "phone" fails with a reason mentioning "refused"
+    Then the reset of "phone" fails with reason code COMMAND_REFUSED
     And nothing has been sent to "phone"
     And Alice receives no mail
     And the old passcode unlocks "phone"
@@ -45,7 +45,7 @@ Feature: Every fault path of the reset pipeline ends where it should
     When Alice resets the passcode of "phone"
     Then the action log shows the reset of "phone" as pending
     When 11 minutes pass
-    Then the reset of "phone" fails with a reason mentioning "expired"
+    Then the reset of "phone" fails with reason code NEVER_ACCEPTED
     And nothing has been sent to "phone"
     And Alice receives no mail
     And the old passcode unlocks "phone"

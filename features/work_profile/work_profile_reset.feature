@@ -65,7 +65,7 @@ Feature: Reset the work profile passcode
     Given the work profile passcode policy requires numeric passcodes of at least 6 characters
     And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
     When Ivan resets the work profile passcode of "phone"
-    Then the MDM refuses with a message mentioning "new passcode"
+    Then the MDM refuses with POLICY_NOT_MET
     And nothing has been sent to "phone"
 
   @IRU-4

@@ -369,7 +369,17 @@ impl Stack {
     async fn wait_for_device(&self, amapi_name: &str, owner_email: &str) -> Result<String, StackError> {
         let deadline = tokio::time::Instant::now() + crate::patience::current();
         loop {
-            let listed = self.mdm.devices(&self.observer, Some(owner_email)).await?.map_err(StackError::Refused)?;
+            let listed = self.mdm.devices(&self.observer, owner_email).await?.map_err(StackError::Refused)?;
+            // The filter is what keeps the harness from reading a whole inventory.
+            if let Some(stranger) =
+                listed.iter().find(|d| !d.user_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(owner_email)))
+            {
+                return Err(StackError::Other(format!(
+                    "GET /devices?user_email={owner_email} listed {} of {}: the MDM does not filter by user_email",
+                    stranger.id,
+                    stranger.user_email.as_deref().unwrap_or("no user")
+                )));
+            }
             if let Some(d) = listed.iter().find(|d| d.amapi_name == amapi_name) {
                 return Ok(d.id.clone());
             }

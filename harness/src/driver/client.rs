@@ -215,13 +215,51 @@ impl Mdm {
         self.call("POST /enrollments", Method::POST, "/enrollments", Some(session), Self::to_json(enrollment)).await
     }
 
-    /// The devices of `user_email` (all devices when `None`).
-    pub async fn devices(&self, session: &str, user_email: Option<&str>) -> Result<Answer<Vec<Device>>, DriverError> {
-        let path = match user_email {
-            Some(email) => format!("/devices?user_email={}", encode(email)),
-            None => "/devices".to_owned(),
-        };
-        self.call("GET /devices", Method::GET, &path, Some(session), None).await
+    /// One page of the devices of `user_email` (of every device when `None`:
+    /// only conformance checks ask that).
+    pub async fn devices_page(
+        &self,
+        session: &str,
+        user_email: Option<&str>,
+        page: PageRequest<'_>,
+    ) -> Result<Answer<DeviceList>, DriverError> {
+        let mut query = Vec::new();
+        if let Some(email) = user_email {
+            query.push(format!("user_email={}", encode(email)));
+        }
+        push_page(&mut query, page);
+        self.call("GET /devices", Method::GET, &with_query("/devices", &query), Some(session), None).await
+    }
+
+    /// Every device of `user_email`, page after page.
+    pub async fn devices(&self, session: &str, user_email: &str) -> Result<Answer<Vec<Device>>, DriverError> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = PageRequest { page_size: None, page_token: token.as_deref() };
+            match self.devices_page(session, Some(user_email), page).await? {
+                Err(refusal) => return Ok(Err(refusal)),
+                Ok(list) => {
+                    all.extend(list.devices);
+                    match list.next_page_token.filter(|t| !t.is_empty()) {
+                        Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                        Some(_) => return Err(self.paging_loop("GET /devices")),
+                        None => return Ok(Ok(all)),
+                    }
+                }
+            }
+        }
+        Err(self.paging_loop("GET /devices"))
+    }
+
+    fn paging_loop(&self, operation: &'static str) -> DriverError {
+        DriverError::Deviation {
+            operation,
+            status: 200,
+            problem: format!(
+                "next_page_token must end the list: it repeated itself, or {MAX_PAGES} pages came without an end"
+            ),
+        }
     }
 
     /// The device page: the device, its action log and, for roles allowed
@@ -282,7 +320,13 @@ impl Mdm {
         self.call("POST /actions:batch", Method::POST, "/actions:batch", Some(session), Self::to_json(request)).await
     }
 
-    pub async fn actions(&self, session: &str, filter: &ActionFilter<'_>) -> Result<Answer<Vec<Action>>, DriverError> {
+    /// One page of the action log through `filter`.
+    pub async fn actions_page(
+        &self,
+        session: &str,
+        filter: &ActionFilter<'_>,
+        page: PageRequest<'_>,
+    ) -> Result<Answer<ActionList>, DriverError> {
         let mut query = Vec::new();
         if let Some(d) = filter.device_id {
             query.push(format!("device_id={}", encode(d)));
@@ -290,8 +334,29 @@ impl Mdm {
         if let Some(s) = filter.status {
             query.push(format!("status={}", encode(s)));
         }
-        let path = if query.is_empty() { "/actions".to_owned() } else { format!("/actions?{}", query.join("&")) };
-        self.call("GET /actions", Method::GET, &path, Some(session), None).await
+        push_page(&mut query, page);
+        self.call("GET /actions", Method::GET, &with_query("/actions", &query), Some(session), None).await
+    }
+
+    /// Every entry of the action log through `filter`, page after page.
+    pub async fn actions(&self, session: &str, filter: &ActionFilter<'_>) -> Result<Answer<Vec<Action>>, DriverError> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = PageRequest { page_size: None, page_token: token.as_deref() };
+            match self.actions_page(session, filter, page).await? {
+                Err(refusal) => return Ok(Err(refusal)),
+                Ok(list) => {
+                    all.extend(list.actions);
+                    match list.next_page_token.filter(|t| !t.is_empty()) {
+                        Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                        Some(_) => return Err(self.paging_loop("GET /actions")),
+                        None => return Ok(Ok(all)),
+                    }
+                }
+            }
+        }
+        Err(self.paging_loop("GET /actions"))
     }
 
     pub async fn action(&self, session: &str, id: &str) -> Result<Answer<Action>, DriverError> {
@@ -338,6 +403,27 @@ impl Mdm {
 
     pub async fn notifications(&self, session: &str) -> Result<Answer<Vec<Notification>>, DriverError> {
         self.call("GET /portal/notifications", Method::GET, "/portal/notifications", Some(session), None).await
+    }
+}
+
+/// How many pages a filtered list may take before the harness calls it a
+/// loop: a scenario's own devices and actions fit in a few.
+const MAX_PAGES: usize = 50;
+
+fn push_page(query: &mut Vec<String>, page: PageRequest<'_>) {
+    if let Some(n) = page.page_size {
+        query.push(format!("page_size={n}"));
+    }
+    if let Some(t) = page.page_token {
+        query.push(format!("page_token={}", encode(t)));
+    }
+}
+
+fn with_query(path: &str, query: &[String]) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
     }
 }
 

@@ -164,9 +164,12 @@ mod tests {
     }
 
     #[test]
-    fn a_wrapped_array_is_refused_with_the_schema_path() {
-        let e = check("GET /devices", 200, &json!({"devices": []})).unwrap_err();
+    fn a_bare_array_where_a_page_belongs_is_refused_with_the_schema_path() {
+        let e = check("GET /devices", 200, &json!([])).unwrap_err();
         assert!(e.contains("type"), "{e}");
+        check("GET /devices", 200, &json!({"devices": [], "next_page_token": "after-1"})).unwrap();
+        let e = check("GET /actions", 200, &json!({"next_page_token": "after-1"})).unwrap_err();
+        assert!(e.contains("actions"), "{e}");
     }
 
     #[test]

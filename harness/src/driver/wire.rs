@@ -19,6 +19,9 @@ pub struct About {
     pub defects: Vec<String>,
     #[serde(default)]
     pub reauthentication_window_seconds: Option<u64>,
+    /// How long a session lasts from its sign-in (with `session-expiry`).
+    #[serde(default)]
+    pub session_lifetime_seconds: Option<u64>,
 }
 
 /// How the product's passcodes look (`/about.passcode`).
@@ -127,6 +130,29 @@ pub struct Device {
     pub state: Option<String>,
 }
 
+/// One page of `GET /devices`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+/// One page of `GET /actions`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionList {
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+/// Which page of a list to ask for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest<'a> {
+    pub page_size: Option<u32>,
+    pub page_token: Option<&'a str>,
+}
+
 /// The latest reset passcode as a site administrator sees it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Security {
@@ -224,8 +250,12 @@ pub struct Action {
     pub requested_by: String,
     pub channel: String,
     pub status: String,
+    /// A sentence for people: shown in failures, never compared.
     #[serde(default)]
     pub reason: Option<String>,
+    /// What steps compare: AMAPI's `CommandErrorCode` or a protocol code.
+    #[serde(default)]
+    pub reason_code: Option<String>,
     #[serde(default)]
     pub send_to_user: Option<bool>,
     #[serde(default)]
@@ -266,6 +296,8 @@ pub struct PortalDevice {
     #[serde(default)]
     pub reset_unavailable_reason: Option<String>,
     #[serde(default)]
+    pub reset_unavailable_code: Option<String>,
+    #[serde(default)]
     pub temporary_passcode: Option<String>,
     #[serde(default)]
     pub last_reset: Option<LastReset>,
@@ -278,6 +310,8 @@ pub struct LastReset {
     pub status: String,
     #[serde(default)]
     pub reason: Option<String>,
+    #[serde(default)]
+    pub reason_code: Option<String>,
     pub created_at: String,
 }
 

@@ -2,6 +2,8 @@
 //! its steps in [`VOCABULARY`] with an example, which `lockstep steps` prints
 //! and a test matches against the registered definitions.
 
+pub mod access;
+pub mod action_log;
 pub mod admin;
 pub mod amapi;
 pub mod device_answers;
@@ -32,6 +34,8 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("the Android Management API directly (god-mode)", amapi::VOCABULARY),
         ("faults of the Android Management API (god-mode)", faults::VOCABULARY),
         ("what the device answers (god-mode)", device_answers::VOCABULARY),
+        ("sessions and roles", access::VOCABULARY),
+        ("the action log: cancelling, filters, what is shown when", action_log::VOCABULARY),
     ]
 }
 
@@ -39,7 +43,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 9] = [
+    let anchors: [fn(); 11] = [
         setup::anchor,
         admin::anchor,
         portal::anchor,
@@ -49,6 +53,8 @@ pub fn link() {
         firmware::anchor,
         device_answers::anchor,
         faults::anchor,
+        access::anchor,
+        action_log::anchor,
     ];
     for a in anchors {
         std::hint::black_box(a);

@@ -14,8 +14,8 @@ pub const VOCABULARY: &[StepDoc] = &[
     },
     StepDoc {
         keyword: "Then",
-        pattern: "the reset | lock of \"<alias>\" fails with a reason mentioning \"<text>\"",
-        example: "Then the reset of \"phone\" fails with a reason mentioning \"management mode\"",
+        pattern: "the reset | lock of \"<alias>\" fails | expires | is cancelled with reason code <CODE>",
+        example: "Then the reset of \"phone\" fails with reason code MANAGEMENT_MODE",
     },
     StepDoc {
         keyword: "Then",
@@ -41,8 +41,8 @@ pub const VOCABULARY: &[StepDoc] = &[
     StepDoc { keyword: "Then", pattern: "the Reset passcode button is enabled | disabled", example: "Then the Reset passcode button is disabled" },
     StepDoc {
         keyword: "Then",
-        pattern: "the MDM refuses with a message mentioning \"<text>\" | the MDM refuses because the device is not supported",
-        example: "Then the MDM refuses because the device is not supported",
+        pattern: "the MDM refuses with <CODE> | the MDM refuses because the device is not supported",
+        example: "Then the MDM refuses with POLICY_NOT_MET",
     },
     StepDoc { keyword: "Then", pattern: "nothing has been sent to \"<alias>\"", example: "Then nothing has been sent to \"phone\"" },
     StepDoc {
@@ -89,7 +89,10 @@ async fn action_status(w: &LockstepWorld, alias: &str, kind: &str, want: &str) -
     })
     .await;
     let entry = match entry {
-        Ok(entry) => entry,
+        Ok(entry) => {
+            reason_pairing(w, alias, kind, &entry)?;
+            entry
+        }
         Err(f) => {
             // Say what the log showed last, not only what it never showed.
             let last = match mdm.action(&token, &action).await {
@@ -128,15 +131,40 @@ async fn action_log(w: &mut LockstepWorld, kind: String, alias: String, status: 
     action_status(w, &alias, &kind, &status).await.map(|_| ())
 }
 
-#[then(regex = r#"^the (reset|lock) of "(\w+)" fails with a reason mentioning "([^"]+)"$"#)]
-async fn fails_with(w: &mut LockstepWorld, kind: String, alias: String, text: String) -> StepResult {
-    let entry = action_status(w, &alias, &kind, "failed").await?;
-    let reason = entry.reason.as_deref().unwrap_or_default();
-    if reason.to_lowercase().contains(&text.to_lowercase()) {
+/// The protocol's rule for an ended action: `reason_code` is set exactly
+/// when `reason` is, and every ending but completion has both.
+fn reason_pairing(w: &LockstepWorld, alias: &str, kind: &str, entry: &Action) -> StepResult {
+    let (code, sentence) = (entry.reason_code.as_deref(), entry.reason.as_deref().map(str::trim));
+    let needs_reason = entry.is_terminal() && entry.status != "completed";
+    match (code, sentence) {
+        (Some(_), Some(s)) if !s.is_empty() => Ok(()),
+        (None, None) if !needs_reason => Ok(()),
+        (None, _) if needs_reason => Err(w.fail(format!(
+            "the {kind} of \"{alias}\" is {} without a reason_code: a program cannot tell why",
+            entry.status
+        ))),
+        _ => Err(w.fail(format!(
+            "the {kind} of \"{alias}\" has reason_code {code:?} but {}: the protocol sets both or neither",
+            if sentence.is_some_and(|s| !s.is_empty()) { "a reason" } else { "no reason sentence" }
+        ))),
+    }
+}
+
+#[then(regex = r#"^the (reset|lock) of "(\w+)" (fails|expires|is cancelled) with reason code ([A-Z_]+)$"#)]
+async fn ends_with_code(w: &mut LockstepWorld, kind: String, alias: String, how: String, code: String) -> StepResult {
+    let status = match how.as_str() {
+        "fails" => "failed",
+        "expires" => "expired",
+        _ => "cancelled",
+    };
+    let entry = action_status(w, &alias, &kind, status).await?;
+    if entry.reason_code.as_deref() == Some(code.as_str()) {
         Ok(())
     } else {
         Err(w.fail(format!(
-            "the {kind} of \"{alias}\" failed with the reason \"{reason}\", which does not mention \"{text}\""
+            "the {kind} of \"{alias}\" is {status} with reason_code {} (reason: \"{}\"), not {code}",
+            entry.reason_code.as_deref().unwrap_or("none"),
+            entry.reason.as_deref().unwrap_or_default()
         )))
     }
 }
@@ -281,21 +309,18 @@ async fn button(w: &mut LockstepWorld, state: String) -> StepResult {
     }
 }
 
-#[then(regex = r#"^the MDM refuses(?: with a message mentioning "([^"]+)"| because the device is not supported)$"#)]
-async fn refuses(w: &mut LockstepWorld, text: String, step: &Step) -> StepResult {
+#[then(regex = r"^the MDM refuses (?:with ([A-Z_]+)|because the device is not supported)$")]
+async fn refuses(w: &mut LockstepWorld, code: String) -> StepResult {
+    let want = if code.is_empty() { "UNSUPPORTED_DEVICE" } else { code.as_str() };
     let last = w.last.as_ref().ok_or_else(|| w.fail("the MDM was not asked anything yet"))?;
     let LastAnswer::Refused(refusal) = last else {
-        return Err(w.fail(format!("expected a refusal; the MDM answered {}", last.summary())));
+        return Err(w.fail(format!("expected the refusal {want}; the MDM answered {}", last.summary())));
     };
-    let message = refusal.message().to_lowercase();
-    if step.value.ends_with("not supported") {
-        if refusal.code() != "UNSUPPORTED_DEVICE" {
-            return Err(w.fail(format!("expected the refusal UNSUPPORTED_DEVICE; got {refusal}")));
-        }
-    } else if !message.contains(&text.to_lowercase()) {
-        return Err(w.fail(format!("the refusal \"{message}\" does not mention \"{text}\"")));
+    if refusal.code() != want {
+        return Err(w.fail(format!("expected the refusal {want}; got {refusal}")));
     }
-    if message.trim().is_empty() {
+    // The code is what is checked; the sentence must still be there for people.
+    if refusal.message().trim().is_empty() {
         return Err(w.fail("the refusal has no message a person could read"));
     }
     Ok(())

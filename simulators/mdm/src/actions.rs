@@ -17,7 +17,7 @@
 use crate::amapi::AmapiError;
 use crate::config::Defect;
 use crate::mdm::Mdm;
-use crate::outcome;
+use crate::outcome::{self, Reason, ReasonCode};
 use crate::store::{parse_ts, Action, ActionKind, ActionStatus, Finish, NewNotification, StoreError};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -56,7 +56,8 @@ impl Mdm {
     /// the action left `pending` (sent or finished).
     async fn dispatch_one(self: &Arc<Self>, action: &Action) -> Result<bool, StoreError> {
         let Some(device) = self.store.device(&action.device_id)? else {
-            self.finish(action, ActionStatus::Failed, Some("The device is no longer in the inventory.".into()))?;
+            let reason = Reason::ours(ReasonCode::DeviceGone, "The device is no longer in the inventory.");
+            self.finish(action, ActionStatus::Failed, Some(reason))?;
             return Ok(true);
         };
         let passcode = self.store.passcode_of(&action.id)?;
@@ -98,7 +99,7 @@ impl Mdm {
                 Err(e) if self.gives_up_on(&e) => {
                     let reason =
                         scrub(&format!("Android Management API refused the command: {e}"), passcode.as_deref());
-                    self.finish(action, ActionStatus::Failed, Some(reason))?;
+                    self.finish(action, ActionStatus::Failed, Some(Reason::ours(ReasonCode::CommandRefused, reason)))?;
                     return Ok(true);
                 }
                 Err(e) => {
@@ -127,7 +128,7 @@ impl Mdm {
             } else {
                 let reason = "Android Management API did not accept the command before it would have expired; \
                               nothing was sent to the device.";
-                self.finish(action, ActionStatus::Failed, Some(reason.into()))?;
+                self.finish(action, ActionStatus::Failed, Some(Reason::ours(ReasonCode::NeverAccepted, reason)))?;
             }
             return Ok(true);
         }
@@ -210,8 +211,10 @@ impl Mdm {
             return Ok(());
         }
         if let Some(mut ended) = outcome::read(op, action.kind) {
-            if self.has(Defect::VagueFailureReasons) && op.pointer("/metadata/errorCode").is_some() {
-                ended.reason = Some(outcome::error_sentence("", action.kind));
+            if let (Some(r), true) = (ended.reason.as_mut(), self.has(Defect::GenericReasonCode)) {
+                if ended.status == ActionStatus::Failed {
+                    r.code = "UNKNOWN".into();
+                }
             }
             self.finish(&action, ended.status, ended.reason)?;
         }
@@ -223,13 +226,19 @@ impl Mdm {
         &self,
         action: &Action,
         status: ActionStatus,
-        reason: Option<String>,
+        reason: Option<Reason>,
     ) -> Result<(), StoreError> {
         let device = self.store.device(&action.device_id)?;
         let user_email = device.as_ref().and_then(|d| d.user_email.clone());
         let label = device.as_ref().map(device_label).unwrap_or_else(|| action.device_id.clone());
-        let mut finish =
-            Finish { status, reason: reason.clone(), mail: vec![], notifications: vec![], awaiting_user_change: false };
+        let mut finish = Finish {
+            status,
+            reason: reason.as_ref().map(|r| r.sentence.clone()),
+            reason_code: reason.as_ref().map(|r| r.code.clone()),
+            mail: vec![],
+            notifications: vec![],
+            awaiting_user_change: false,
+        };
         let is_reset = action.kind == ActionKind::ResetPasscode;
         let portal = action.channel == "portal";
         if status == ActionStatus::Completed && is_reset && action.has_new_passcode {
@@ -265,7 +274,7 @@ impl Mdm {
                     message: format!(
                         "The passcode reset of {label} did not succeed ({}): {}",
                         status.as_str(),
-                        reason.as_deref().unwrap_or("no reason given")
+                        reason.as_ref().map_or("no reason given", |r| r.sentence.as_str())
                     ),
                 });
             }
@@ -332,11 +341,12 @@ impl Mdm {
                     }
                     Err(e) if e.is_not_found() => {
                         let reason = "Android Management API no longer knows the command, so its outcome is unknown.";
-                        let _ = self.finish(a, ActionStatus::Failed, Some(reason.into()));
+                        let _ =
+                            self.finish(a, ActionStatus::Failed, Some(Reason::ours(ReasonCode::OperationLost, reason)));
                     }
                     Err(e) if self.has(Defect::FailsActionWhenPollFails) => {
                         let reason = format!("The command's outcome could not be read: {e}");
-                        let _ = self.finish(a, ActionStatus::Failed, Some(reason));
+                        let _ = self.finish(a, ActionStatus::Failed, Some(Reason::ours(ReasonCode::OperationFailed, reason)));
                     }
                     Err(e) => tracing::debug!(action = %a.id, error = %e, "poll failed; will try again"),
                 },

@@ -117,9 +117,30 @@ pub enum Defect {
     /// A remote task on a list of devices runs on every device of the users
     /// those devices belong to (breaks ICL-3).
     BatchWidensToUserDevices,
-    /// A command the device refused is logged with one sentence for every
-    /// errorCode, not the reason that code gives (breaks MIR-6's "why").
-    VagueFailureReasons,
+    /// A failed action keeps its sentence but its `reason_code` says
+    /// UNKNOWN, losing AMAPI's errorCode (breaks the reason-code checks).
+    GenericReasonCode,
+    /// The console's device page answers end users too.
+    DevicePageForEndUsers,
+    /// The device page carries the `security` section for every console
+    /// role, although `/security` still refuses them (two paths, one rule broken).
+    SecurityOnEveryDevicePage,
+    /// Helpdesk users may reset passcodes and lock devices.
+    HelpdeskMayAct,
+    /// The latest reset passcode is shown as soon as the reset is recorded,
+    /// before the device has taken it.
+    PasscodeBeforeCompletion,
+    /// Cancelling a sent action marks it cancelled without cancelling the
+    /// AMAPI operation, so the device still runs the command.
+    CancelOnlyLocally,
+    /// Signing out answers 204 but the session's token keeps working.
+    SignOutKeepsSession,
+    /// `GET /actions` ignores its `device_id` and `status` filters.
+    ActionFiltersIgnored,
+    /// `GET /devices` ignores its `user_email` filter.
+    DeviceFilterIgnored,
+    /// Sessions never expire.
+    SessionsNeverExpire,
 }
 
 impl Defect {
@@ -140,7 +161,16 @@ impl Defect {
         Defect::NoPortalFailureNotice,
         Defect::NoPortalSuccessNotice,
         Defect::BatchWidensToUserDevices,
-        Defect::VagueFailureReasons,
+        Defect::GenericReasonCode,
+        Defect::DevicePageForEndUsers,
+        Defect::SecurityOnEveryDevicePage,
+        Defect::HelpdeskMayAct,
+        Defect::PasscodeBeforeCompletion,
+        Defect::CancelOnlyLocally,
+        Defect::SignOutKeepsSession,
+        Defect::ActionFiltersIgnored,
+        Defect::DeviceFilterIgnored,
+        Defect::SessionsNeverExpire,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,7 +191,16 @@ impl Defect {
             Defect::NoPortalFailureNotice => "no-portal-failure-notice",
             Defect::NoPortalSuccessNotice => "no-portal-success-notice",
             Defect::BatchWidensToUserDevices => "batch-widens-to-user-devices",
-            Defect::VagueFailureReasons => "vague-failure-reasons",
+            Defect::GenericReasonCode => "generic-reason-code",
+            Defect::DevicePageForEndUsers => "device-page-for-end-users",
+            Defect::SecurityOnEveryDevicePage => "security-on-every-device-page",
+            Defect::HelpdeskMayAct => "helpdesk-may-act",
+            Defect::PasscodeBeforeCompletion => "passcode-before-completion",
+            Defect::CancelOnlyLocally => "cancel-only-locally",
+            Defect::SignOutKeepsSession => "sign-out-keeps-session",
+            Defect::ActionFiltersIgnored => "action-filters-ignored",
+            Defect::DeviceFilterIgnored => "device-filter-ignored",
+            Defect::SessionsNeverExpire => "sessions-never-expire",
         }
     }
 }
@@ -248,7 +287,14 @@ pub struct ServeConfig {
     /// Verify the ID token of every Pub/Sub push (authenticated push);
     /// `None` takes any caller.
     pub push_auth: Option<crate::PushAuth>,
+    /// How long a session lasts from its sign-in, on the MDM's clock.
+    pub session_lifetime: Duration,
 }
+
+/// Our choice (the seeds say nothing): a session ends 12 hours after its
+/// sign-in, a working day with room to spare; the portal's
+/// re-authentication window is a separate, shorter rule.
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 impl ServeConfig {
     /// A configuration with the defaults: loopback on a free port, the
@@ -272,6 +318,7 @@ impl ServeConfig {
             command_duration: Duration::from_secs(600),
             retry: RetryPolicy::default(),
             push_auth: None,
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
         }
     }
 

@@ -38,6 +38,7 @@ pub struct Mdm {
     pub(crate) mailer: Mailer,
     pub(crate) command_duration: Duration,
     pub(crate) poll_interval: Duration,
+    pub(crate) session_lifetime: Duration,
     device_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) mail_wake: tokio::sync::Notify,
     /// One outbox flush at a time, so no mail goes out twice.
@@ -82,6 +83,7 @@ impl Mdm {
             mailer: Mailer::new(config.smtp.as_deref(), &config.mail_from),
             command_duration: config.command_duration,
             poll_interval: config.poll_interval,
+            session_lifetime: config.session_lifetime,
             device_locks: Mutex::new(HashMap::new()),
             mail_wake: tokio::sync::Notify::new(),
             mail_flush: tokio::sync::Mutex::new(()),

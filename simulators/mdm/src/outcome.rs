@@ -12,7 +12,71 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Ended {
     pub status: ActionStatus,
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
+}
+
+/// Why an action did not complete: a code for programs, a sentence for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reason {
+    /// AMAPI's `CommandErrorCode` (`API_LEVEL`, `MANAGEMENT_MODE`,
+    /// `INVALID_VALUE`, `UNSUPPORTED`, `UNKNOWN`) or a [`ReasonCode`].
+    pub code: String,
+    pub sentence: String,
+}
+
+impl Reason {
+    pub(crate) fn ours(code: ReasonCode, sentence: impl Into<String>) -> Reason {
+        Reason { code: code.as_str().to_owned(), sentence: sentence.into() }
+    }
+}
+
+/// The driver protocol's own reason codes, for endings AMAPI gave no
+/// `CommandErrorCode` for (docs/driver-protocol.md, "The action log").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReasonCode {
+    /// An administrator cancelled the action before it was sent.
+    CancelledByAdmin,
+    /// AMAPI cancelled the operation (`operations.cancel`).
+    OperationCancelled,
+    /// The device did not run the command within its duration.
+    CommandExpired,
+    /// AMAPI refused `issueCommand` with a non-retryable error.
+    CommandRefused,
+    /// AMAPI kept failing until the command would have expired; nothing was sent.
+    NeverAccepted,
+    /// AMAPI no longer knows the operation.
+    OperationLost,
+    /// The operation ended with an error and no `CommandErrorCode`.
+    OperationFailed,
+    /// The device left the inventory before the command went out.
+    DeviceGone,
+}
+
+impl ReasonCode {
+    #[cfg(test)]
+    pub(crate) const ALL: [ReasonCode; 8] = [
+        ReasonCode::CancelledByAdmin,
+        ReasonCode::OperationCancelled,
+        ReasonCode::CommandExpired,
+        ReasonCode::CommandRefused,
+        ReasonCode::NeverAccepted,
+        ReasonCode::OperationLost,
+        ReasonCode::OperationFailed,
+        ReasonCode::DeviceGone,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::CancelledByAdmin => "CANCELLED_BY_ADMIN",
+            ReasonCode::OperationCancelled => "OPERATION_CANCELLED",
+            ReasonCode::CommandExpired => "COMMAND_EXPIRED",
+            ReasonCode::CommandRefused => "COMMAND_REFUSED",
+            ReasonCode::NeverAccepted => "NEVER_ACCEPTED",
+            ReasonCode::OperationLost => "OPERATION_LOST",
+            ReasonCode::OperationFailed => "OPERATION_FAILED",
+            ReasonCode::DeviceGone => "DEVICE_GONE",
+        }
+    }
 }
 
 /// `None` while the operation is not done.
@@ -24,23 +88,35 @@ pub(crate) fn read(op: &Value, kind: ActionKind) -> Option<Ended> {
         op.pointer("/metadata/errorCode").and_then(Value::as_str).filter(|c| *c != "COMMAND_ERROR_CODE_UNSPECIFIED");
     let rpc_code = op.pointer("/error/code").and_then(Value::as_i64);
     let ended = match (error_code, rpc_code) {
-        (Some(code), _) => Ended { status: ActionStatus::Failed, reason: Some(error_sentence(code, kind)) },
+        (Some(code), _) => Ended {
+            status: ActionStatus::Failed,
+            reason: Some(Reason { code: code.to_owned(), sentence: error_sentence(code, kind) }),
+        },
         (None, Some(1)) => Ended {
             status: ActionStatus::Cancelled,
-            reason: Some("The command was cancelled before the device carried it out.".into()),
+            reason: Some(Reason::ours(
+                ReasonCode::OperationCancelled,
+                "The command was cancelled before the device carried it out.",
+            )),
         },
         // The mock's representation of expiry (DEADLINE_EXCEEDED); AMAPI documents none.
         (None, Some(4)) => Ended {
             status: ActionStatus::Expired,
-            reason: Some(
-                "The device did not pick up the command in time (it may be switched off or offline). Try again when it is online."
-                    .into(),
-            ),
+            reason: Some(Reason::ours(
+                ReasonCode::CommandExpired,
+                "The device did not pick up the command in time (it may be switched off or offline). Try again when it is online.",
+            )),
         },
         (None, Some(0) | None) => Ended { status: ActionStatus::Completed, reason: None },
         (None, Some(_)) => {
             let msg = op.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details");
-            Ended { status: ActionStatus::Failed, reason: Some(format!("Android Management API reported a failure: {msg}")) }
+            Ended {
+                status: ActionStatus::Failed,
+                reason: Some(Reason::ours(
+                    ReasonCode::OperationFailed,
+                    format!("Android Management API reported a failure: {msg}"),
+                )),
+            }
         }
     };
     Some(ended)
@@ -84,11 +160,15 @@ mod tests {
         let failed =
             read(&json!({"done": true, "metadata": {"errorCode": "API_LEVEL"}, "error": {"code": 9}}), k).unwrap();
         assert_eq!(failed.status, ActionStatus::Failed);
-        assert!(failed.reason.unwrap().contains("Android version"));
+        let reason = failed.reason.unwrap();
+        assert_eq!(reason.code, "API_LEVEL");
+        assert!(reason.sentence.contains("Android version"));
         assert_eq!(
             read(&json!({"done": true, "error": {"code": 1}}), k).map(|e| e.status),
             Some(ActionStatus::Cancelled)
         );
+        let expired = read(&json!({"done": true, "error": {"code": 4}}), k).unwrap();
+        assert_eq!(expired.reason.map(|r| r.code), Some("COMMAND_EXPIRED".to_owned()));
         assert_eq!(
             read(&json!({"done": true, "error": {"code": 4}}), k).map(|e| e.status),
             Some(ActionStatus::Expired)
@@ -97,5 +177,19 @@ mod tests {
             read(&json!({"done": true, "error": {"code": 13, "message": "m"}}), k).map(|e| e.status),
             Some(ActionStatus::Failed)
         );
+    }
+
+    /// The codes this MDM writes are the ones the protocol's OpenAPI file
+    /// lists for `reason_code` (the harness rejects any other).
+    #[test]
+    fn every_reason_code_is_in_the_protocol() {
+        let openapi = include_str!("../../../docs/driver-protocol.openapi.yaml");
+        let schema = &openapi[openapi.find("    ReasonCode:").unwrap()..];
+        let list = &schema[schema.find("enum: [").unwrap() + 7..];
+        let listed: Vec<&str> = list[..list.find(']').unwrap()].split(',').map(str::trim).collect();
+        let amapi = ["UNKNOWN", "API_LEVEL", "MANAGEMENT_MODE", "INVALID_VALUE", "UNSUPPORTED"];
+        for code in ReasonCode::ALL.iter().map(|c| c.as_str()).chain(amapi) {
+            assert!(listed.contains(&code), "{code} is not in the OpenAPI file's ReasonCode: {listed:?}");
+        }
     }
 }

@@ -251,6 +251,8 @@ impl VendorProfile {
             c.push("portal");
         }
         c.push("preview");
+        // Sessions end ServeConfig::session_lifetime after their sign-in.
+        c.push("session-expiry");
         c
     }
 

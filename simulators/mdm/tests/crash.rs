@@ -120,8 +120,16 @@ async fn kill_during_a_wave_of_resets_loses_nothing_and_sends_each_command_once(
     let mut mdm = spawn_mdm(&amapi.base_url, &addr, &db);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let log = loop {
-        let log: Vec<Value> =
-            http.get(format!("{base}/actions")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let page: Value = http
+            .get(format!("{base}/actions?page_size=1000"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let log: Vec<Value> = page["actions"].as_array().unwrap().clone();
         let unfinished = log.iter().filter(|a| matches!(a["status"].as_str(), Some("pending" | "sent"))).count();
         if unfinished == 0 {
             break log;

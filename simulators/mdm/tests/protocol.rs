@@ -139,3 +139,51 @@ async fn iru_requirement_documents() {
         stack.post(&admin, &format!("/devices/{id}/reset-passcode"), json!({"new_passcode": "abcdefg1"})).await;
     snap!("iru_policy_not_met", refused);
 }
+
+/// Pagination: pages of at most `page_size`, `next_page_token` until the
+/// last page, every device once; a token we did not give and a size out of
+/// range are INVALID_ARGUMENT. The same for the action log.
+#[tokio::test]
+async fn lists_come_in_pages() {
+    let stack = Stack::start("miradore", &[]).await;
+    let admin = stack.sign_in_as(ADMIN, "site-admin").await;
+    let mut ids = Vec::new();
+    for profile in ["google-pixel-8", "google-pixel-7", "google-pixel-5"] {
+        ids.push(stack.enroll(&admin, Enroll::new(Ownership::FullyManaged, profile, USER)).await);
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("/devices?user_email={USER}&page_size=2");
+    let mut pages = 0;
+    loop {
+        let (s, page) = stack.get(&admin, &path).await;
+        assert_eq!(s, 200, "{page}");
+        let devices = page["devices"].as_array().unwrap();
+        assert!(devices.len() <= 2, "{page}");
+        seen.extend(devices.iter().map(|d| d["id"].as_str().unwrap().to_owned()));
+        pages += 1;
+        match page["next_page_token"].as_str() {
+            Some(token) => path = format!("/devices?user_email={USER}&page_size=2&page_token={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    seen.sort();
+    ids.sort();
+    assert_eq!(seen, ids);
+    for bad in ["page_size=0", "page_size=1001", "page_size=two", "page_token=somewhere"] {
+        let (s, e) = stack.get(&admin, &format!("/devices?{bad}")).await;
+        assert_eq!((s.as_u16(), e["error"]["code"].as_str()), (400, Some("INVALID_ARGUMENT")), "{bad}");
+        let (s, e) = stack.get(&admin, &format!("/actions?{bad}")).await;
+        assert_eq!((s.as_u16(), e["error"]["code"].as_str()), (400, Some("INVALID_ARGUMENT")), "{bad}");
+    }
+    for id in &ids {
+        let (s, _) = stack.post(&admin, &format!("/devices/{id}/lock"), json!({})).await;
+        assert_eq!(s, 202);
+    }
+    let (_, first) = stack.get(&admin, "/actions?page_size=2").await;
+    assert_eq!(first["actions"].as_array().unwrap().len(), 2);
+    let token = first["next_page_token"].as_str().unwrap();
+    let (_, last) = stack.get(&admin, &format!("/actions?page_size=2&page_token={token}")).await;
+    assert_eq!(last["actions"].as_array().unwrap().len(), 1);
+    assert!(last.get("next_page_token").is_none(), "{last}");
+}

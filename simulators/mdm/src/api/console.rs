@@ -3,6 +3,7 @@
 //! reset passcode and lock, multi-device tasks, the action log.
 
 use super::error::{ApiError, ApiResult};
+use super::paging::{self, PageQuery};
 use super::{Body, Caller};
 use crate::actions::device_label;
 use crate::config::Defect;
@@ -37,6 +38,7 @@ pub(super) async fn about(State(mdm): St) -> Json<Value> {
         "requirements": v.vendor.requirements,
         "defects": mdm.defects.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
         "enterprise": mdm.enterprise,
+        "session_lifetime_seconds": mdm.session_lifetime.as_secs(),
     });
     if v.portal.enabled {
         about["reauthentication_window_seconds"] = json!(v.portal.reauthentication_window_seconds);
@@ -114,7 +116,9 @@ pub(super) async fn sign_in(State(mdm): St, Body(s): Body<SignIn>) -> ApiResult<
 }
 
 pub(super) async fn sign_out(State(mdm): St, caller: Caller) -> ApiResult<StatusCode> {
-    mdm.store.sign_out(&caller.session.token, mdm.now())?;
+    if !mdm.has(Defect::SignOutKeepsSession) {
+        mdm.store.sign_out(&caller.session.token, mdm.now())?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,16 +218,26 @@ pub(super) fn device_json(d: &DeviceRow) -> Value {
 #[derive(Debug, Deserialize)]
 pub(super) struct DeviceFilter {
     user_email: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
+/// One page of the inventory, of one user when asked (the harness always asks).
 pub(super) async fn list_devices(
     State(mdm): St,
     caller: Caller,
     Query(f): Query<DeviceFilter>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Role::can_read_console, "see the device list")?;
-    let devices = mdm.store.devices(f.user_email.as_deref())?;
-    Ok(Json(Value::Array(devices.iter().map(device_json).collect())))
+    let page = f.paging.page()?;
+    let user_email = f.user_email.as_deref().filter(|_| !mdm.has(Defect::DeviceFilterIgnored));
+    let rows = mdm.store.devices_page(user_email, page.after, page.size + 1)?;
+    let (devices, next) = paging::cut(rows, page);
+    let mut out = json!({"devices": devices.iter().map(device_json).collect::<Vec<_>>()});
+    if let Some(token) = next {
+        out["next_page_token"] = json!(token);
+    }
+    Ok(Json(out))
 }
 
 async fn console_device(mdm: &Mdm, caller: &Caller, id: &str) -> ApiResult<DeviceRow> {
@@ -236,8 +250,14 @@ fn may_see_passcode(mdm: &Mdm, role: Role) -> bool {
         || (role == Role::Helpdesk && mdm.has(crate::config::Defect::PasscodeVisibleToHelpdesk))
 }
 
+/// Site administrators and administrators act on devices; helpdesk reads.
+fn may_act(mdm: &Mdm, role: Role) -> bool {
+    role.is_admin() || (role == Role::Helpdesk && mdm.has(Defect::HelpdeskMayAct))
+}
+
 fn security_json(mdm: &Mdm, device_id: &str) -> ApiResult<Value> {
-    Ok(match mdm.store.latest_reset_passcode(device_id)? {
+    let completed_only = !mdm.has(Defect::PasscodeBeforeCompletion);
+    Ok(match mdm.store.latest_reset_passcode(device_id, completed_only)? {
         Some((action_id, passcode)) => {
             let at = mdm.store.action(&action_id)?.and_then(|a| a.finished_at);
             json!({"latest_reset_passcode": passcode, "action_id": action_id, "reset_at": at})
@@ -250,7 +270,11 @@ fn security_json(mdm: &Mdm, device_id: &str) -> ApiResult<Value> {
 /// section only for the roles the profile allows (others: no `security` key,
 /// and 403 on `/security`).
 pub(super) async fn device_page(State(mdm): St, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let d = console_device(&mdm, &caller, &id).await?;
+    let d = if mdm.has(Defect::DevicePageForEndUsers) {
+        mdm.find_device(&id).await?.ok_or_else(|| ApiError::not_found("device"))?
+    } else {
+        console_device(&mdm, &caller, &id).await?
+    };
     let mut page = device_json(&d);
     page["label"] = json!(device_label(&d));
     page["policy_name"] = json!(d.policy_name);
@@ -259,7 +283,7 @@ pub(super) async fn device_page(State(mdm): St, caller: Caller, Path(id): Path<S
     page["device_secure"] = json!(d.secure);
     let actions: Vec<Value> = mdm.store.actions(Some(&d.id), None)?.iter().map(action_json).collect();
     page["actions"] = Value::Array(actions);
-    if may_see_passcode(&mdm, caller.account.role) {
+    if may_see_passcode(&mdm, caller.account.role) || mdm.has(Defect::SecurityOnEveryDevicePage) {
         page["security"] = security_json(&mdm, &d.id)?;
     }
     Ok(Json(page))
@@ -323,7 +347,7 @@ pub(super) async fn reset_passcode(
     Path(id): Path<String>,
     Body(req): Body<ResetRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Role::is_admin, "reset passcodes")?;
+    caller.require(|r| may_act(&mdm, r), "reset passcodes")?;
     let d = console_device(&mdm, &caller, &id).await?;
     let action = start_reset(&mdm, &caller, &d, &req, None)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"action_id": action.id, "status": action.status}))))
@@ -374,7 +398,7 @@ fn start_lock(mdm: &Arc<Mdm>, caller: &Caller, d: &DeviceRow, batch: Option<&str
 }
 
 pub(super) async fn lock(State(mdm): St, caller: Caller, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    caller.require(Role::is_admin, "lock devices")?;
+    caller.require(|r| may_act(&mdm, r), "lock devices")?;
     let d = console_device(&mdm, &caller, &id).await?;
     let action = start_lock(&mdm, &caller, &d, None)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"action_id": action.id, "status": action.status}))))
@@ -445,6 +469,7 @@ pub(super) fn action_json(a: &Action) -> Value {
         "channel": a.channel,
         "status": a.status,
         "reason": a.reason,
+        "reason_code": a.reason_code,
         "send_to_user": a.send_to_user,
         "lock_now": a.lock_now,
         "batch_id": a.batch_id,
@@ -459,6 +484,8 @@ pub(super) fn action_json(a: &Action) -> Value {
 pub(super) struct ActionFilter {
     device_id: Option<String>,
     status: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
 pub(super) async fn list_actions(
@@ -474,8 +501,19 @@ pub(super) async fn list_actions(
             ));
         }
     }
-    let list = mdm.store.actions(f.device_id.as_deref(), f.status.as_deref())?;
-    Ok(Json(Value::Array(list.iter().map(action_json).collect())))
+    let (device_id, status) = if mdm.has(Defect::ActionFiltersIgnored) {
+        (None, None)
+    } else {
+        (f.device_id.as_deref(), f.status.as_deref())
+    };
+    let page = f.paging.page()?;
+    let rows = mdm.store.actions_page(device_id, status, page.after, page.size + 1)?;
+    let (list, next) = paging::cut(rows, page);
+    let mut out = json!({"actions": list.iter().map(action_json).collect::<Vec<_>>()});
+    if let Some(token) = next {
+        out["next_page_token"] = json!(token);
+    }
+    Ok(Json(out))
 }
 
 pub(super) async fn get_action(State(mdm): St, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -492,7 +530,18 @@ pub(super) async fn cancel_action(State(mdm): St, caller: Caller, Path(id): Path
     let a = mdm.store.action(&id)?.ok_or_else(|| ApiError::not_found("action"))?;
     match (a.status, &a.operation_name) {
         (ActionStatus::Pending, None) if a.attempts == 0 => {
-            mdm.finish(&a, ActionStatus::Cancelled, Some(format!("Cancelled by {}.", caller.account.email)))?;
+            let reason = crate::outcome::Reason::ours(
+                crate::outcome::ReasonCode::CancelledByAdmin,
+                format!("Cancelled by {}.", caller.account.email),
+            );
+            mdm.finish(&a, ActionStatus::Cancelled, Some(reason))?;
+        }
+        (ActionStatus::Sent, Some(_)) if mdm.has(Defect::CancelOnlyLocally) => {
+            let reason = crate::outcome::Reason::ours(
+                crate::outcome::ReasonCode::CancelledByAdmin,
+                format!("Cancelled by {}.", caller.account.email),
+            );
+            mdm.finish(&a, ActionStatus::Cancelled, Some(reason))?;
         }
         (ActionStatus::Sent, Some(op)) => {
             mdm.amapi

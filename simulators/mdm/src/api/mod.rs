@@ -3,6 +3,7 @@
 
 mod console;
 pub(crate) mod error;
+mod paging;
 mod portal;
 mod pubsub;
 
@@ -82,13 +83,18 @@ impl FromRequestParts<Arc<Mdm>> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthenticated)?;
-        let (session, account) = mdm.store.session(token.trim())?.ok_or_else(|| {
+        let ended = || {
             ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "This session has ended or never existed; sign in again.",
             )
-        })?;
+        };
+        let (session, account) = mdm.store.session(token.trim())?.ok_or_else(ended)?;
+        let lifetime = chrono::Duration::from_std(mdm.session_lifetime).unwrap_or(chrono::Duration::MAX);
+        if mdm.now() - session.signed_in_at > lifetime && !mdm.has(crate::config::Defect::SessionsNeverExpire) {
+            return Err(ended());
+        }
         Ok(Caller { session, account })
     }
 }

@@ -46,6 +46,7 @@ fn portal_device_json(mdm: &Mdm, d: &DeviceRow) -> Value {
     v["can_reset_passcode"] = json!(refusal.is_none());
     if let Some(r) = refusal {
         v["reset_unavailable_reason"] = json!(r.message);
+        v["reset_unavailable_code"] = json!(r.code);
     }
     v
 }
@@ -79,7 +80,8 @@ pub(super) async fn device(
         .rev()
         .find(|a| a.kind == ActionKind::ResetPasscode && a.channel == "portal");
     v["last_reset"] = match last_reset {
-        Some(a) => json!({"action_id": a.id, "status": a.status, "reason": a.reason, "created_at": a.created_at}),
+        Some(a) => json!({"action_id": a.id, "status": a.status, "reason": a.reason, "reason_code": a.reason_code,
+            "created_at": a.created_at}),
         None => Value::Null,
     };
     Ok(Json(v))

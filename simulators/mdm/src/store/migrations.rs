@@ -104,4 +104,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
         received_at TEXT NOT NULL
     );
     "#,
+    // 2: the action log's machine-readable reason (driver protocol `reason_code`).
+    r#"
+    ALTER TABLE actions ADD COLUMN reason_code TEXT;
+    "#,
+    // 3: a user's devices found without reading the whole inventory.
+    r#"
+    CREATE INDEX devices_by_user ON devices(user_email);
+    "#,
 ];

@@ -234,11 +234,93 @@ impl Store {
         Ok(())
     }
 
+    /// Store many devices in one transaction (bulk seeding an inventory,
+    /// e.g. for the scale test); each as [`Store::upsert_device`] would.
+    pub fn upsert_devices(&self, devices: &[DeviceRow]) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO devices(id, amapi_name, user_email, ownership, management_mode, manufacturer,
+                     model, api_level, android_version, state, policy_name, enrolled_at, last_status_report_at,
+                     secure, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            for d in devices {
+                stmt.execute(params![
+                    d.id,
+                    d.amapi_name,
+                    d.user_email,
+                    d.ownership,
+                    d.management_mode,
+                    d.manufacturer,
+                    d.model,
+                    d.api_level,
+                    d.android_version,
+                    d.state,
+                    d.policy_name,
+                    d.enrolled_at,
+                    d.last_status_report_at,
+                    d.secure,
+                    d.updated_at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn device(&self, id: &str) -> Result<Option<DeviceRow>> {
         Ok(self
             .lock()
             .query_row(&format!("SELECT {} FROM devices WHERE id = ?1", DeviceRow::COLUMNS), [id], DeviceRow::from_row)
             .optional()?)
+    }
+
+    /// One page of the devices (of `user_email`, if given) in the order the
+    /// inventory learnt them, after the row `after`: at most `limit` rows,
+    /// each with its key (the rowid) for the next page.
+    pub fn devices_page(
+        &self,
+        user_email: Option<&str>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, DeviceRow)>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {}, rowid FROM devices WHERE (?1 IS NULL OR user_email = ?1) AND rowid > ?2
+             ORDER BY rowid LIMIT ?3",
+            DeviceRow::COLUMNS
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![user_email, after.unwrap_or(0), limit], |r| Ok((r.get(15)?, DeviceRow::from_row(r)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// One page of the action log, filtered as `actions` filters it, after
+    /// the entry `after`: at most `limit` entries, each with its key (seq).
+    pub fn actions_page(
+        &self,
+        device_id: Option<&str>,
+        status: Option<&str>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Action)>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {}, seq FROM actions WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR status = ?2)
+             AND seq > ?3 ORDER BY seq LIMIT ?4",
+            Action::COLUMNS
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![device_id, status, after.unwrap_or(0), limit], |r| {
+                Ok((r.get(19)?, Action::from_row(r)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     pub fn devices(&self, user_email: Option<&str>) -> Result<Vec<DeviceRow>> {
@@ -352,9 +434,16 @@ impl Store {
         self.tx(|tx| {
             let n = tx.execute(
                 "UPDATE actions SET status = ?2, reason = ?3, updated_at = ?4, finished_at = ?4,
-                                    awaiting_user_change = ?5
+                                    awaiting_user_change = ?5, reason_code = ?6
                  WHERE id = ?1 AND status IN ('pending', 'sent')",
-                params![id, outcome.status.as_str(), outcome.reason, ts(at), outcome.awaiting_user_change],
+                params![
+                    id,
+                    outcome.status.as_str(),
+                    outcome.reason,
+                    ts(at),
+                    outcome.awaiting_user_change,
+                    outcome.reason_code
+                ],
             )?;
             if n == 0 {
                 return Ok(false);
@@ -392,15 +481,16 @@ impl Store {
             .optional()?)
     }
 
-    /// The passcode of the latest completed reset of a device, with its action.
-    pub fn latest_reset_passcode(&self, device_id: &str) -> Result<Option<(String, String)>> {
+    /// The passcode of the latest completed reset of a device (of the
+    /// latest reset whatever its status, unless `completed_only`), with its action.
+    pub fn latest_reset_passcode(&self, device_id: &str, completed_only: bool) -> Result<Option<(String, String)>> {
         Ok(self
             .lock()
             .query_row(
                 "SELECT a.id, p.passcode FROM actions a JOIN passcodes p ON p.action_id = a.id
-                 WHERE a.device_id = ?1 AND a.kind = 'reset-passcode' AND a.status = 'completed'
+                 WHERE a.device_id = ?1 AND a.kind = 'reset-passcode' AND (a.status = 'completed' OR ?2 = 0)
                  ORDER BY a.seq DESC LIMIT 1",
-                [device_id],
+                params![device_id, completed_only],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)

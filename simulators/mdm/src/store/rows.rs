@@ -248,6 +248,8 @@ pub struct Action {
     pub channel: String,
     pub status: ActionStatus,
     pub reason: Option<String>,
+    /// AMAPI's `CommandErrorCode` or a protocol code, beside `reason`.
+    pub reason_code: Option<String>,
     pub send_to_user: bool,
     pub lock_now: bool,
     pub has_new_passcode: bool,
@@ -264,7 +266,7 @@ pub struct Action {
 impl Action {
     pub(crate) const COLUMNS: &'static str = "id, kind, device_id, requested_by, channel, status, reason, \
         send_to_user, lock_now, has_new_passcode, batch_id, operation_name, attempts, first_attempt_at, sent_at, \
-        created_at, updated_at, finished_at";
+        created_at, updated_at, finished_at, reason_code";
 
     pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Action {
@@ -286,6 +288,7 @@ impl Action {
             created_at: r.get(15)?,
             updated_at: r.get(16)?,
             finished_at: r.get(17)?,
+            reason_code: r.get(18)?,
         })
     }
 }
@@ -295,6 +298,7 @@ impl Action {
 pub struct Finish {
     pub status: ActionStatus,
     pub reason: Option<String>,
+    pub reason_code: Option<String>,
     /// (recipient, audience) pairs: mail to queue.
     pub mail: Vec<(String, String)>,
     pub notifications: Vec<NewNotification>,
