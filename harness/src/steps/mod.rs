@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod amapi;
+pub mod container;
 pub mod device_answers;
 pub mod firmware;
 pub mod handset;
@@ -30,6 +31,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("outcomes", outcomes::VOCABULARY),
         ("the Android Management API directly (god-mode)", amapi::VOCABULARY),
         ("what the device answers (god-mode)", device_answers::VOCABULARY),
+        ("the MDM's container (@docker)", container::VOCABULARY),
     ]
 }
 
@@ -37,7 +39,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 8] = [
+    let anchors: [fn(); 9] = [
         setup::anchor,
         admin::anchor,
         portal::anchor,
@@ -46,6 +48,7 @@ pub fn link() {
         amapi::anchor,
         firmware::anchor,
         device_answers::anchor,
+        container::anchor,
     ];
     for a in anchors {
         std::hint::black_box(a);

@@ -63,7 +63,7 @@ impl Mdm {
         let command = self.command_for(action, passcode.as_deref());
         let retry = self.amapi.retry_policy();
         // After a restart we cannot know whether the last attempt reached AMAPI.
-        let mut ambiguous = action.attempts > 0;
+        let mut ambiguous = action.attempts > 0 && !self.has(Defect::ReissuesAfterRestart);
         let mut saw_quota = false;
         for attempt in 0..retry.max_attempts {
             if attempt > 0 {

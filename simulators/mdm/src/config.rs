@@ -88,10 +88,16 @@ pub enum Defect {
     /// The iru profile skips validation of a new passcode against the
     /// work-profile passcode policy and Android's minimum (breaks IRU-2, IRU-3).
     IgnoresWorkProfilePolicy,
+    /// An action picked up again with an attempt behind it (after a crash
+    /// and restart, or by a later sweep) is sent again at once, without
+    /// looking through the device's operations for the command the last
+    /// attempt may have delivered (breaks MIR-6 across an MDM crash:
+    /// features/docker).
+    ReissuesAfterRestart,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 7] = [
+    pub const ALL: [Defect; 8] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -99,6 +105,7 @@ impl Defect {
         Defect::PasscodeVisibleToHelpdesk,
         Defect::NoMailToUser,
         Defect::IgnoresWorkProfilePolicy,
+        Defect::ReissuesAfterRestart,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +117,7 @@ impl Defect {
             Defect::PasscodeVisibleToHelpdesk => "passcode-visible-to-helpdesk",
             Defect::NoMailToUser => "no-mail-to-user",
             Defect::IgnoresWorkProfilePolicy => "ignores-work-profile-policy",
+            Defect::ReissuesAfterRestart => "reissues-after-restart",
         }
     }
 }
