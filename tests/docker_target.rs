@@ -184,8 +184,11 @@ fn the_reference_mdm_image_passes_the_miradore_suite_and_is_removed_after() {
     let _one = one_at_a_time();
     let reports = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let (out, pid) =
-        run_against(&mdm_image(), &["features/reset_passcode", "features/self_service", "--patience", "30s"], reports.path());
+    let (out, pid) = run_against(
+        &mdm_image(),
+        &["features/reset_passcode", "features/self_service", "--patience", "30s"],
+        reports.path(),
+    );
     let all = text(&out);
     eprintln!("the Miradore suite against {} took {:.1} s", mdm_image(), started.elapsed().as_secs_f64());
     assert_eq!(out.status.code(), Some(0), "{all}");
@@ -236,7 +239,8 @@ fn an_image_that_is_missing_exits_or_never_answers_is_exit_2_with_its_last_log_l
     images();
     let _one = one_at_a_time();
     let exits = derived_image("lockstep-test-exits", &["/lockstep/bin/lockstep", "mdm", "serve", "--no-such-flag"]);
-    let mute = derived_image("lockstep-test-mute", &["/lockstep/bin/lockstep", "amapi", "serve", "--addr", "0.0.0.0:8080"]);
+    let mute =
+        derived_image("lockstep-test-mute", &["/lockstep/bin/lockstep", "amapi", "serve", "--addr", "0.0.0.0:8080"]);
     let cases: [(&str, &[&str], &[&str]); 3] = [
         ("lockstep-no-such-image:1", &[], &["no image `lockstep-no-such-image:1`", "never pulls"]),
         (&exits, &[], &["exited at start", "--no-such-flag"]),
@@ -261,7 +265,8 @@ fn ctrl_c_while_the_container_starts_removes_it_and_a_killed_run_is_reaped_by_th
     }
     images();
     let _one = one_at_a_time();
-    let mute = derived_image("lockstep-test-mute", &["/lockstep/bin/lockstep", "amapi", "serve", "--addr", "0.0.0.0:8080"]);
+    let mute =
+        derived_image("lockstep-test-mute", &["/lockstep/bin/lockstep", "amapi", "serve", "--addr", "0.0.0.0:8080"]);
     let start = |reports: &Path| {
         let child = lockstep()
             .args(["run", "--no-progress", "--start-timeout", "120s", "--target", &format!("docker:{mute}")])

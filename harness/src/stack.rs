@@ -89,8 +89,7 @@ impl SharedTarget {
         let network = Network::create(engine).await?;
         let gateway = network.gateway;
         let servers = async {
-            let mock =
-                serve_mock(config, std::net::SocketAddr::new(gateway, 0), amapi_mock::ClockChoice::Real).await?;
+            let mock = serve_mock(config, std::net::SocketAddr::new(gateway, 0), amapi_mock::ClockChoice::Real).await?;
             let mail = MailSink::bind(std::net::SocketAddr::new(gateway, 0))
                 .await
                 .map_err(|e| StackError::Mail(e.to_string()))?;

@@ -55,7 +55,13 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
     // Our choice: the database of --state-dir is named for the product.
     config.db = args.db.clone().or_else(|| args.state_dir.as_ref().map(|d| d.join("reference-mdm.sqlite")));
     config.smtp = args.smtp.clone();
-    match args.defect.iter().filter(|d| !d.is_empty()).map(|d| d.parse::<reference_mdm::Defect>()).collect::<Result<Vec<_>, _>>() {
+    match args
+        .defect
+        .iter()
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse::<reference_mdm::Defect>())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(d) => config.defects = d,
         Err(e) => {
             eprintln!("error: --defect: {e}");

@@ -98,7 +98,11 @@ impl Engine {
         };
         let containers = self
             .docker
-            .list_containers(Some(ListContainersOptions { all: true, filters: Some(filter.clone()), ..Default::default() }))
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filter.clone()),
+                ..Default::default()
+            }))
             .await
             .unwrap_or_default();
         for c in containers.iter().filter(|c| orphaned(c.labels.as_ref())) {

@@ -105,10 +105,10 @@ pub async fn build(engine: &Engine, kind: ImageKind, contents: &Contents, tag: &
             said.push(line);
         }
     }
-    let inspected = docker
-        .inspect_image(&name)
-        .await
-        .map_err(|e| ImageError::Build { image: name.clone(), message: format!("{e}; the build said: {}", said.join("")) })?;
+    let inspected = docker.inspect_image(&name).await.map_err(|e| ImageError::Build {
+        image: name.clone(),
+        message: format!("{e}; the build said: {}", said.join("")),
+    })?;
     Ok(Built { name, size: inspected.size.unwrap_or(0) })
 }
 
@@ -231,7 +231,8 @@ mod tests {
         let mut archive = tar::Archive::new(context.as_slice());
         let names: Vec<String> =
             archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
-        for expected in ["Dockerfile", "rootfs/lockstep/bin/lockstep", "rootfs/lockstep/fixtures/vendors/miradore.toml"] {
+        for expected in ["Dockerfile", "rootfs/lockstep/bin/lockstep", "rootfs/lockstep/fixtures/vendors/miradore.toml"]
+        {
             assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
         }
         for lib in &libs {

@@ -261,7 +261,12 @@ impl MdmContainer {
 
     /// `Some(how)` when the container is not running (exit code, OOM, error).
     async fn exited(&self) -> Option<String> {
-        let inspected = self.engine.docker().inspect_container(&self.name, None::<bollard::query_parameters::InspectContainerOptions>).await.ok()?;
+        let inspected = self
+            .engine
+            .docker()
+            .inspect_container(&self.name, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .ok()?;
         let state = inspected.state?;
         if state.running == Some(true) {
             return None;
@@ -334,7 +339,11 @@ impl MdmContainer {
     /// and wait until it answers `/about`.
     pub async fn restart(&self) -> Result<(), ContainerError> {
         let docker = self.engine.docker();
-        let connected = docker.inspect_container(&self.name, None::<bollard::query_parameters::InspectContainerOptions>).await.ok().and_then(|c| c.network_settings?.networks);
+        let connected = docker
+            .inspect_container(&self.name, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .ok()
+            .and_then(|c| c.network_settings?.networks);
         if !connected.is_some_and(|n| n.contains_key(&self.network.name)) {
             let request = NetworkConnectRequest {
                 container: Some(self.name.clone()),
