@@ -101,7 +101,7 @@ pub struct MdmContainer {
 impl Network {
     /// A fresh bridge network for one run.
     pub async fn create(engine: &Engine) -> Result<Network, ContainerError> {
-        let name = unique_name(engine, "lockstep-net");
+        let name = unique_name("lockstep-net");
         let docker = engine.docker();
         let request = NetworkCreateRequest {
             name: name.clone(),
@@ -154,7 +154,7 @@ impl MdmContainer {
                 present: present_images(engine).await,
             });
         }
-        let volume = unique_name(engine, "lockstep-state");
+        let volume = unique_name("lockstep-state");
         let volume_made = docker
             .create_volume(VolumeCreateOptions {
                 name: Some(volume.clone()),
@@ -176,7 +176,7 @@ impl MdmContainer {
                 return Err(e);
             }
         };
-        let name = unique_name(engine, "lockstep-mdm");
+        let name = unique_name("lockstep-mdm");
         let network_name = network.name.clone();
         let port = format!("{DRIVER_PORT}/tcp");
         let body = ContainerCreateBody {
@@ -394,7 +394,7 @@ fn fail(engine: &Engine, action: &str, e: bollard::errors::Error) -> ContainerEr
 
 /// `PREFIX-<pid>-<n>-<time>`: unique on the engine, also among processes
 /// of other hosts sharing it.
-fn unique_name(_engine: &Engine, prefix: &str) -> String {
+fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
