@@ -43,7 +43,7 @@ fn crates_depend_only_downwards() {
 /// its own layer or below, never above. Same-layer uses must not go both ways.
 const LAYERS: [&[&str]; 8] = [
     &["tags", "patience", "redact", "passcodes", "clock", "requirements", "fixtures", "suite"],
-    &["device", "driver", "cast"],
+    &["device", "driver", "cast", "container"],
     &["cli", "config", "selection"],
     &["report", "logging", "stack"],
     &["console", "world"],

@@ -60,6 +60,35 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Lockstep's container images: `image build` makes lockstep:VERSION
+    /// and lockstep-reference-mdm:VERSION from this binary.
+    Image {
+        #[command(subcommand)]
+        command: ImageCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Build lockstep:TAG (the harness and the suite) and
+    /// lockstep-reference-mdm:TAG (`mdm serve`) FROM scratch, from this
+    /// binary and the shared libraries it loads; nothing is pulled or
+    /// fetched. Build from the release binary: `cargo build --release`,
+    /// then `target/release/lockstep image build`.
+    Build(ImageBuildArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImageBuildArgs {
+    /// The tag of both images (default: this binary's version).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// The lockstep binary to put in the images (default: this one).
+    #[arg(long, value_name = "FILE")]
+    pub binary: Option<PathBuf>,
+    /// The suite for the harness image (default: features/ beside the fixtures).
+    #[arg(long, value_name = "DIR")]
+    pub features: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,9 +218,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub vendor: Option<String>,
 
-    /// `embedded` (default) or the base URL of an MDM speaking the driver protocol.
-    #[arg(long, value_name = "embedded|URL")]
+    /// `embedded` (default), the base URL of an MDM speaking the driver
+    /// protocol, or `docker:IMAGE[:TAG]`: an MDM started from that local
+    /// image for the run (docs/containers.md).
+    #[arg(long, value_name = "embedded|URL|docker:IMAGE")]
     pub target: Option<String>,
+
+    /// With --target docker:IMAGE: how long the container gets to answer
+    /// GET /lockstep/v1/about after it starts (default: 60s).
+    #[arg(long, value_name = "DURATION", value_parser = crate::patience::parse)]
+    pub start_timeout: Option<std::time::Duration>,
 
     /// With an external target: where to serve the AMAPI mock for that MDM.
     #[arg(long, value_name = "ADDR")]
@@ -291,28 +327,38 @@ pub enum MdmCommand {
     Serve(MdmServeArgs),
 }
 
+/// Every flag of `mdm serve` may come from the environment instead, under
+/// the names of the container contract (docs/containers.md), so that the
+/// image lockstep-reference-mdm is configured as any MDM image is.
 #[derive(Debug, clap::Args)]
 pub struct MdmServeArgs {
     /// Where to listen.
-    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR", env = crate::container::mdm::contract::LISTEN)]
     pub addr: std::net::SocketAddr,
     /// AMAPI's base URL, e.g. the one `lockstep amapi serve` printed.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = crate::container::mdm::contract::AMAPI_URL)]
     pub amapi: String,
     /// The vendor profile: miradore, intune or iru (fixtures/vendors/NAME.toml).
-    #[arg(long, default_value = "miradore", value_name = "NAME")]
+    #[arg(long, default_value = "miradore", value_name = "NAME", env = "LOCKSTEP_MDM_VENDOR")]
     pub vendor: String,
     /// The enterprise to manage (`enterprises/ID` or `ID`); default: the first AMAPI lists, or a new one.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = crate::container::mdm::contract::ENTERPRISE)]
     pub enterprise: Option<String>,
-    /// SQLite database file (default: in memory).
-    #[arg(long, value_name = "FILE")]
+    /// The Pub/Sub topic to set on the enterprise (default: leave it as AMAPI has it).
+    #[arg(long, value_name = "TOPIC", env = crate::container::mdm::contract::PUBSUB_TOPIC)]
+    pub pubsub_topic: Option<String>,
+    /// SQLite database file (default: in memory, or reference-mdm.sqlite in --state-dir).
+    #[arg(long, value_name = "FILE", env = "LOCKSTEP_MDM_DB")]
     pub db: Option<PathBuf>,
+    /// A directory whose content survives a restart; the database goes there
+    /// unless --db names one.
+    #[arg(long, value_name = "DIR", env = crate::container::mdm::contract::STATE_DIR)]
+    pub state_dir: Option<PathBuf>,
     /// SMTP server for passcode mail (default: no mail).
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", env = crate::container::mdm::contract::SMTP)]
     pub smtp: Option<String>,
-    /// Switch on a defect (negative control; repeatable).
-    #[arg(long, value_name = "NAME")]
+    /// Switch on a defect (negative control; repeatable, or comma-separated in the environment).
+    #[arg(long, value_name = "NAME", env = "LOCKSTEP_MDM_DEFECTS", value_delimiter = ',')]
     pub defect: Vec<String>,
     /// Authenticated push: verify each push's ID token against this JWKS
     /// (the AMAPI mock's is `{amapi}/_lockstep/v1/pubsub/jwks`).

@@ -23,6 +23,21 @@ pub enum Target {
     Embedded,
     /// An MDM that speaks the Lockstep driver protocol at this base URL.
     External(String),
+    /// An MDM the harness starts from this local container image
+    /// (`REPOSITORY[:TAG]`, never pulled) and removes at the end
+    /// (harness/src/container, docs/containers.md).
+    Docker(String),
+}
+
+impl Target {
+    /// How the target is written on the command line.
+    pub fn spelling(&self) -> String {
+        match self {
+            Target::Embedded => "embedded".into(),
+            Target::External(url) => url.clone(),
+            Target::Docker(image) => format!("docker:{image}"),
+        }
+    }
 }
 
 /// Which device the device-side checks (@device scenarios) run on.
@@ -69,6 +84,8 @@ pub struct RunConfig {
     pub target: Target,
     pub amapi_listen: Option<SocketAddr>,
     pub smtp_listen: Option<SocketAddr>,
+    /// `--start-timeout`: how long an MDM container gets to answer `/about`.
+    pub start_timeout: std::time::Duration,
     pub seed: u64,
     pub concurrency: usize,
     /// `--patience`: how long a wait lasts (default [`crate::patience::PATIENCE`]).
@@ -97,8 +114,10 @@ pub struct RunConfig {
 /// A configuration the run cannot start with.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("--target: `{0}` is neither `embedded` nor an http(s) URL of an MDM speaking the driver protocol")]
+    #[error("--target: `{0}` is none of `embedded`, an http(s) URL of an MDM speaking the driver protocol, `docker:IMAGE[:TAG]`")]
     Target(String),
+    #[error("--target {target}: {problem}")]
+    DockerTarget { target: String, problem: String },
     #[error("--swap-profile: `{0}` should be TWIN=SUBSTITUTE, two device profile names")]
     Swap(String),
     #[error("{flag}: no device profile `{name}`; known profiles: {}", known.join(", "))]
@@ -138,6 +157,27 @@ pub enum ConfigError {
 /// 16 keeps the number of listening sockets and SQLite databases modest.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
+/// How long an MDM container gets to answer `/about` by default. Our
+/// choice: the reference MDM answers in about a second; a product that
+/// migrates a database at start may need a good part of a minute.
+pub const DEFAULT_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `docker:IMAGE[:TAG]` -> `IMAGE:TAG` (a missing tag is `latest`, as the
+/// engine reads it). The reference is checked for its shape here; whether
+/// the engine holds it is found when the run starts (exit 2 too).
+fn docker_image(target: &str) -> Result<String, ConfigError> {
+    let image = target.trim_start_matches("docker:");
+    let bad = |problem: &str| ConfigError::DockerTarget { target: target.to_owned(), problem: problem.to_owned() };
+    if image.is_empty() {
+        return Err(bad("no image after `docker:`; e.g. docker:lockstep-reference-mdm:0.1.0"));
+    }
+    if image.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) {
+        return Err(bad("an image reference is lower case, without spaces"));
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    Ok(if last.contains(':') || image.contains('@') { image.to_owned() } else { format!("{image}:latest") })
+}
+
 /// Resolve what the user typed into a [`RunConfig`].
 pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigError> {
     let (known, catalogue) = load_fixtures(&fixtures)?;
@@ -146,8 +186,15 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
             Target::External(url.trim_end_matches('/').to_owned())
         }
+        Some(docker) if docker.starts_with("docker:") => Target::Docker(docker_image(docker)?),
         Some(other) => return Err(ConfigError::Target(other.to_owned())),
     };
+    if matches!(target, Target::Docker(_)) && (args.amapi_listen.is_some() || args.smtp_listen.is_some()) {
+        return Err(ConfigError::DockerTarget {
+            target: target.spelling(),
+            problem: "--amapi-listen and --smtp-listen are for an MDM started by hand; with docker: the harness listens on the container network's gateway".into(),
+        });
+    }
     let paths = resolve_paths(&args.paths)?;
     let profile = |flag: &'static str, name: &str| {
         if known.profiles.iter().any(|p| p == name) {
@@ -204,6 +251,7 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         target,
         amapi_listen: args.amapi_listen,
         smtp_listen: args.smtp_listen,
+        start_timeout: args.start_timeout.unwrap_or(DEFAULT_START_TIMEOUT),
         // A run without --seed takes one from the clock; it is printed so
         // the run can be replayed with --seed.
         seed: args.seed.unwrap_or_else(|| {

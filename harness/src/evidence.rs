@@ -3,7 +3,8 @@
 //! the AMAPI journal's last requests (commands, operations, notifications
 //! as the mock answered them), the MDM's action log, each device's final
 //! state as the mock holds it, and the subjects of the mail each person
-//! received (never bodies: they carry passcodes). The journal keeps no
+//! received (never bodies: they carry passcodes), and, when the MDM runs in
+//! a container, that container's last log lines. The journal keeps no
 //! passcode (the mock masks `newPassword` before it keeps a body); every
 //! line is redacted again by the recorder.
 
@@ -13,6 +14,9 @@ use amapi_mock::journal::JournalFilter;
 
 /// How many of the newest journal entries a failure shows.
 const JOURNAL_EXCERPT: usize = 12;
+/// How many of the MDM container's last log lines a failure shows (the
+/// whole log is in the report directory, `mdm-container.log`).
+const CONTAINER_EXCERPT: usize = 20;
 
 /// Evidence lines for the scenario in `world`; empty when it had no stack
 /// (device-side checks: their failure message says what the device did).
@@ -73,6 +77,11 @@ pub async fn collect(world: &LockstepWorld) -> Vec<String> {
     for (name, p) in &world.people {
         for m in stack.mail_to(&p.email) {
             lines.push(format!("mail to {name}: \"{}\"", m.subject));
+        }
+    }
+    if let Some(c) = stack.container() {
+        for line in c.logs(Some(CONTAINER_EXCERPT)).await {
+            lines.push(format!("MDM container {}: {line}", c.name));
         }
     }
     lines

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod container;
 pub mod device;
 pub mod driver;
 pub mod evidence;

@@ -71,6 +71,8 @@ pub enum RunError {
     Target(#[from] crate::stack::StackError),
     #[error("cannot listen for SIGINT/SIGTERM: {0}")]
     Signals(std::io::Error),
+    #[error("interrupted while the MDM's container started; it was removed")]
+    Interrupted,
     #[error("{0}")]
     Write(report::WriteError),
 }
@@ -126,25 +128,88 @@ struct Gate {
     changed: tokio::sync::Notify,
 }
 
+impl RunError {
+    /// 130 for an interrupt, else 2: the run could not start.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Interrupted => crate::EXIT_INTERRUPTED,
+            _ => crate::EXIT_CONFIG,
+        }
+    }
+}
+
+/// The file in the report directory that keeps the MDM container's log.
+pub const CONTAINER_LOG: &str = "mdm-container.log";
+
 /// Run the suite. Reports are written to `config.report_dir`.
 pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
     crate::patience::set(config.patience);
     let secrets = Secrets::default();
+    let mut absent = None;
     let shared = match &config.target {
         Target::External(url) => {
             let shared = SharedTarget::start(&config, url).await?;
             println!("{}", shared.instructions());
             Some(Arc::new(shared))
         }
+        Target::Docker(image) => match crate::container::Engine::connect().await {
+            Ok(engine) => {
+                let started = std::time::Instant::now();
+                let interrupt = signals().map_err(RunError::Signals)?;
+                let shared = tokio::select! {
+                    shared = SharedTarget::start_container(&config, image, &engine) => shared?,
+                    _ = interrupt => {
+                        // The start was dropped half-way: remove what it made.
+                        engine.remove_own().await;
+                        return Err(RunError::Interrupted);
+                    }
+                };
+                println!("{}", shared.instructions());
+                tracing::info!(seconds = started.elapsed().as_secs_f64(), "the MDM's container is ready");
+                Some(Arc::new(shared))
+            }
+            // Every scenario is skipped with this reason: never a pass.
+            Err(e) => {
+                println!("{e}: every scenario is skipped, and the run is not a pass");
+                absent = Some(e.to_string());
+                None
+            }
+        },
         Target::Embedded => None,
     };
+    let container = shared.as_ref().and_then(|s| s.container.clone());
+    let result = run_planned(config.clone(), shared, absent, secrets.clone()).await;
+    if let Some(c) = container {
+        let log = config.report_dir.join(CONTAINER_LOG);
+        let lines: Vec<String> = c.logs(None).await.iter().map(|l| secrets.redact(l)).collect();
+        let _ = std::fs::write(&log, lines.join("\n") + "\n");
+        c.remove().await;
+        return result.map(|mut r| {
+            r.reports.push(log);
+            r
+        });
+    }
+    result
+}
+
+async fn run_planned(
+    config: RunConfig,
+    shared: Option<Arc<SharedTarget>>,
+    absent: Option<String>,
+    secrets: Secrets,
+) -> Result<RunResult, RunError> {
     let facts = shared.as_ref().map(|s| TargetFacts {
         url: s.url.clone(),
         vendor: s.vendor.clone(),
         capabilities: s.about.capabilities.clone(),
         requirements: s.about.requirements.clone(),
     });
-    let (suite, plan) = load_and_plan(&config, facts.as_ref())?;
+    let (suite, mut plan) = load_and_plan(&config, facts.as_ref())?;
+    if let Some(absent) = absent {
+        for e in &mut plan.entries {
+            e.skip = Some(format!("needs the MDM's container, and {absent}"));
+        }
+    }
 
     report::clear_owned(&config.report_dir).map_err(RunError::Write)?;
     let started = std::time::SystemTime::now();
@@ -388,11 +453,10 @@ fn log_record(
 /// command line that replays the run.
 fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Provenance {
     let mut flags: Vec<(String, String)> = Vec::new();
-    let target = match &config.target {
-        Target::Embedded => "embedded".to_owned(),
-        Target::External(url) => url.clone(),
-    };
-    flags.push(("target".into(), target));
+    flags.push(("target".into(), config.target.spelling()));
+    if matches!(config.target, Target::Docker(_)) && config.start_timeout != crate::config::DEFAULT_START_TIMEOUT {
+        flags.push(("start-timeout".into(), humantime::format_duration(config.start_timeout).to_string()));
+    }
     if let Some(a) = config.amapi_listen {
         flags.push(("amapi-listen".into(), a.to_string()));
     }

@@ -186,6 +186,12 @@ pub fn skip_reason(config: &RunConfig, target: Option<&TargetFacts>, tags: &[Str
     if let Some(reason) = device_skip_reason(&config.device, tags) {
         return Some(reason);
     }
+    if has(crate::tags::DOCKER_TAG) && !matches!(config.target, crate::config::Target::Docker(_)) {
+        return Some(format!(
+            "needs the MDM in a container: run with --target docker:IMAGE (lockstep-reference-mdm:{} after `lockstep image build`)",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
     if let Some(target) = target {
         let url = &target.url;
         if has(VIRTUAL_TIME_TAG) {

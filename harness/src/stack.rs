@@ -7,6 +7,8 @@
 use crate::cast::{Handset, Role, OBSERVER};
 use crate::clock::ScenarioClock;
 use crate::config::{RunConfig, Target};
+use crate::container::mdm::Network;
+use crate::container::{Engine, MdmContainer, StartSpec};
 use crate::device::simulated::SimulatedDevice;
 use crate::device::DeviceFacts;
 use crate::driver::{About, Mdm, NewAccount, NewEnrollment, PasswordPolicy, Refusal, SignIn};
@@ -40,6 +42,8 @@ pub enum StackError {
     #[error("{0}")]
     Driver(#[from] crate::driver::DriverError),
     #[error("{0}")]
+    Container(#[from] crate::container::ContainerError),
+    #[error("{0}")]
     Other(String),
 }
 
@@ -55,6 +59,8 @@ pub struct SharedTarget {
     pub vendor: String,
     /// Everything the MDM said about itself.
     pub about: About,
+    /// The MDM's container, when the harness started it (`--target docker:IMAGE`).
+    pub container: Option<Arc<MdmContainer>>,
 }
 
 impl SharedTarget {
@@ -70,11 +76,96 @@ impl SharedTarget {
         let mail = Arc::new(mail.map_err(|e| StackError::Mail(e.to_string()))?);
         let about = Mdm::new(url).about().await?.map_err(StackError::Refused)?;
         let vendor = known_vendor(url, &about)?;
-        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor, about })
+        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor, about, container: None })
     }
 
-    /// What the person running the suite must configure in their MDM.
+    /// Start the MDM from `image` and serve the mock and the mail sink where
+    /// its container reaches them (the gateway of its network), then ask it
+    /// who it is. Whatever fails, nothing is left running.
+    pub async fn start_container(config: &RunConfig, image: &str, engine: &Engine) -> Result<SharedTarget, StackError> {
+        for leftover in engine.reap().await {
+            tracing::info!("removed {leftover}, left behind by a Lockstep run that no longer runs");
+        }
+        let network = Network::create(engine).await?;
+        let gateway = network.gateway;
+        let servers = async {
+            let mock = serve_mock(config, std::net::SocketAddr::new(gateway, 0), amapi_mock::ClockChoice::Real).await?;
+            let mail = MailSink::bind(std::net::SocketAddr::new(gateway, 0))
+                .await
+                .map_err(|e| StackError::Mail(e.to_string()))?;
+            Ok::<_, StackError>((mock, mail))
+        };
+        let (mock, mail) = match servers.await {
+            Ok(s) => s,
+            Err(e) => {
+                network.remove(engine).await;
+                return Err(e);
+            }
+        };
+        use crate::container::mdm::contract;
+        let mut env = vec![
+            (contract::LISTEN.to_owned(), format!("0.0.0.0:{}", crate::container::mdm::DRIVER_PORT)),
+            (contract::AMAPI_URL.to_owned(), mock.base_url.trim_end_matches('/').to_owned()),
+            (contract::ENTERPRISE.to_owned(), format!("enterprises/{ENTERPRISE_ID}")),
+            (contract::PUBSUB_TOPIC.to_owned(), TOPIC.to_owned()),
+            (contract::PUSH_PATH.to_owned(), reference_mdm::PUSH_PATH.to_owned()),
+            (contract::SMTP.to_owned(), mail.addr().to_string()),
+            (contract::STATE_DIR.to_owned(), crate::container::mdm::STATE_DIR.to_owned()),
+        ];
+        if !config.mdm_defects.is_empty() {
+            // Only the reference MDM's image reads it: the negative controls.
+            let defects: Vec<String> = config.mdm_defects.iter().map(|d| d.to_string()).collect();
+            env.push(("LOCKSTEP_MDM_DEFECTS".to_owned(), defects.join(",")));
+        }
+        let spec = StartSpec { image: image.to_owned(), env, start_timeout: config.start_timeout };
+        let container = match MdmContainer::start(engine, network, &spec).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = mock.shutdown().await;
+                return Err(e.into());
+            }
+        };
+        let url = container.url.clone();
+        let asked = async {
+            subscribe_mdm(&mock, &url)?;
+            let about = Mdm::new(url.as_str()).about().await?.map_err(StackError::Refused)?;
+            let vendor = known_vendor(&url, &about)?;
+            Ok::<_, StackError>((about, vendor))
+        };
+        match asked.await {
+            Ok((about, vendor)) => Ok(SharedTarget {
+                url,
+                mock,
+                mail: Arc::new(mail),
+                vendor,
+                about,
+                container: Some(Arc::new(container)),
+            }),
+            Err(e) => {
+                container.remove().await;
+                let _ = mock.shutdown().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// What the person running the suite must configure in their MDM (or,
+    /// for a container, what it was started with).
     pub fn instructions(&self) -> String {
+        if let Some(c) = &self.container {
+            return format!(
+                "Started the MDM from image {image} as container {name} (network {network}, volume {volume}); it answered /about after {ready:.2} s.\n  driver protocol  {url}\n  AMAPI base URL   {amapi}\n  SMTP server      {smtp}\n  vendor profile   {vendor}\n",
+                image = c.image,
+                name = c.name,
+                network = c.network.name,
+                volume = c.volume,
+                ready = c.ready_after.as_secs_f64(),
+                url = self.url,
+                amapi = self.mock.base_url,
+                smtp = self.mail.addr(),
+                vendor = self.vendor,
+            );
+        }
         format!(
             "Driving the MDM at {url} (vendor profile `{vendor}`). Configure it with:\n  AMAPI base URL   {amapi}\n  enterprise       enterprises/{ENTERPRISE_ID}\n  Pub/Sub topic    {TOPIC} (pushed to {url}{push})\n  SMTP server      {smtp}\n",
             url = self.url,
@@ -156,6 +247,8 @@ pub struct Stack {
     nonce: String,
     swaps: BTreeMap<String, String>,
     secrets: Secrets,
+    /// The MDM's container, when the harness started it.
+    container: Option<Arc<MdmContainer>>,
 }
 
 impl Stack {
@@ -169,7 +262,7 @@ impl Stack {
         secrets: Secrets,
     ) -> Result<Stack, StackError> {
         let mut stack = match (&config.target, shared) {
-            (Target::External(_), Some(shared)) => Stack {
+            (Target::External(_) | Target::Docker(_), Some(shared)) => Stack {
                 mock: shared.mock.mock().clone(),
                 mock_url: shared.mock.base_url.clone(),
                 own_mock: None,
@@ -180,9 +273,13 @@ impl Stack {
                 nonce,
                 swaps: config.profile_swaps.iter().cloned().collect(),
                 secrets,
+                container: shared.container.clone(),
             },
-            (Target::External(url), None) => {
-                return Err(StackError::Other(format!("the shared set-up for {url} was not started")))
+            (Target::External(_) | Target::Docker(_), None) => {
+                return Err(StackError::Other(format!(
+                    "the shared set-up for {} was not started",
+                    config.target.spelling()
+                )))
             }
             (Target::Embedded, _) => Self::embedded(config, vendor, nonce, secrets).await?,
         };
@@ -235,6 +332,7 @@ impl Stack {
             nonce,
             swaps: config.profile_swaps.iter().cloned().collect(),
             secrets,
+            container: None,
         })
     }
 
@@ -253,6 +351,11 @@ impl Stack {
 
     pub fn mock(&self) -> &Mock {
         &self.mock
+    }
+
+    /// The MDM's container, when the harness started it (`--target docker:IMAGE`).
+    pub fn container(&self) -> Option<&MdmContainer> {
+        self.container.as_deref()
     }
 
     pub fn observer_session(&self) -> &str {

@@ -7,6 +7,10 @@ pub const VENDORS: [&str; 3] = ["miradore", "intune", "iru"];
 /// The device-side checks, which need no MDM and run on `--device` too.
 pub const DEVICE_TAG: &str = "device";
 
+/// Scenarios about the MDM's container: they run only with
+/// `--target docker:IMAGE` and are skipped, with the reason, elsewhere.
+pub const DOCKER_TAG: &str = "docker";
+
 /// Scenarios that need the virtual clock (skipped against an external MDM).
 pub const VIRTUAL_TIME_TAG: &str = "virtual-time";
 

@@ -3,6 +3,7 @@
 pub mod certify;
 pub mod coverage;
 pub mod devices;
+pub mod image;
 pub mod report;
 pub mod run;
 pub mod serve;

@@ -27,7 +27,7 @@ pub async fn execute(args: &RunArgs, fixtures: PathBuf) -> u8 {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            crate::EXIT_CONFIG
+            e.exit_code()
         }
     }
 }
@@ -49,6 +49,9 @@ async fn list(args: &RunArgs, json: bool, fixtures: PathBuf) -> u8 {
     if let config::Target::External(url) = &config.target {
         // Which scenarios an external MDM runs depends on what it claims to be.
         eprintln!("note: against {url}, scenarios for other vendors, @virtual-time and @god-mode are skipped; `run` asks the MDM which vendor it is");
+    }
+    if let config::Target::Docker(image) = &config.target {
+        eprintln!("note: with docker:{image}, scenarios for other vendors than the one the container's /about names, @virtual-time and @god-mode are skipped; `run` starts the container and asks it");
     }
     let (_, plan) = match runner::load_and_plan(&config, None) {
         Ok(p) => p,

@@ -63,7 +63,9 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
     } else {
         reference_mdm::VendorSource::Builtin(args.vendor.clone())
     };
-    config.db = args.db.clone();
+    config.pubsub_topic = args.pubsub_topic.clone();
+    // Our choice: the database of --state-dir is named for the product.
+    config.db = args.db.clone().or_else(|| args.state_dir.as_ref().map(|d| d.join("reference-mdm.sqlite")));
     config.smtp = args.smtp.clone();
     if let (Some(jwks_url), Some(audience)) = (&args.push_jwks_url, &args.push_audience) {
         config.push_auth = Some(reference_mdm::PushAuth {
@@ -72,7 +74,13 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
             service_account: args.push_service_account.clone(),
         });
     }
-    match args.defect.iter().map(|d| d.parse::<reference_mdm::Defect>()).collect::<Result<Vec<_>, _>>() {
+        match args
+        .defect
+        .iter()
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse::<reference_mdm::Defect>())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(d) => config.defects = d,
         Err(e) => {
             eprintln!("error: --defect: {e}");

@@ -6,6 +6,7 @@ pub mod access;
 pub mod action_log;
 pub mod admin;
 pub mod amapi;
+pub mod container;
 pub mod device_answers;
 pub mod faults;
 pub mod firmware;
@@ -36,6 +37,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
         ("what the device answers (god-mode)", device_answers::VOCABULARY),
         ("sessions and roles", access::VOCABULARY),
         ("the action log: cancelling, filters, what is shown when", action_log::VOCABULARY),
+        ("the MDM's container (@docker)", container::VOCABULARY),
     ]
 }
 
@@ -43,7 +45,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static [StepDoc])> {
 /// drops an object file nothing refers to, taking its steps with it. The
 /// runner calls this so every step module is referenced.
 pub fn link() {
-    let anchors: [fn(); 11] = [
+    let anchors: [fn(); 12] = [
         setup::anchor,
         admin::anchor,
         portal::anchor,
@@ -55,6 +57,7 @@ pub fn link() {
         faults::anchor,
         access::anchor,
         action_log::anchor,
+        container::anchor,
     ];
     for a in anchors {
         std::hint::black_box(a);

@@ -64,7 +64,7 @@ impl Mdm {
         let command = self.command_for(action, passcode.as_deref());
         let retry = self.amapi.retry_policy();
         // After a restart we cannot know whether the last attempt reached AMAPI.
-        let mut ambiguous = action.attempts > 0;
+        let mut ambiguous = action.attempts > 0 && !self.has(Defect::ReissuesAfterRestart);
         let mut saw_quota = false;
         // Whether every failure of this round was a 429 (for the defect only).
         let mut only_quota = true;

@@ -141,10 +141,16 @@ pub enum Defect {
     DeviceFilterIgnored,
     /// Sessions never expire.
     SessionsNeverExpire,
+    /// An action picked up again with an attempt behind it (after a crash
+    /// and restart, or by a later sweep) is sent again at once, without
+    /// looking through the device's operations for the command the last
+    /// attempt may have delivered (breaks MIR-6 across an MDM crash:
+    /// features/docker).
+    ReissuesAfterRestart,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 17] = [
+    pub const ALL: [Defect; 27] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -171,6 +177,7 @@ impl Defect {
         Defect::ActionFiltersIgnored,
         Defect::DeviceFilterIgnored,
         Defect::SessionsNeverExpire,
+        Defect::ReissuesAfterRestart,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -201,6 +208,7 @@ impl Defect {
             Defect::ActionFiltersIgnored => "action-filters-ignored",
             Defect::DeviceFilterIgnored => "device-filter-ignored",
             Defect::SessionsNeverExpire => "sessions-never-expire",
+            Defect::ReissuesAfterRestart => "reissues-after-restart",
         }
     }
 }

@@ -1,0 +1,13 @@
+# lockstep:VERSION: the harness with its suite (features/) and fixtures, for
+# CI jobs: `docker run --rm -v "$PWD/reports:/lockstep/reports" lockstep:VERSION
+# run --target http://mdm:8080 ...` (docs/ci.md).
+#
+# Built by `lockstep image build` (harness/src/container/image.rs), which
+# puts the binary, the shared libraries `ldd` names for it (and the loader),
+# features/ and fixtures/ under rootfs/ of the build context. FROM scratch:
+# nothing is pulled, nothing is fetched while building.
+FROM scratch
+COPY rootfs/ /
+WORKDIR /lockstep
+ENTRYPOINT ["/lockstep/bin/lockstep", "--fixtures", "/lockstep/fixtures"]
+CMD ["run", "--no-progress"]
