@@ -230,6 +230,7 @@ fn table() -> Vec<(Break, Vec<String>)> {
         (
             Break::Defect("batch-widens-to-user-devices"),
             s(&["Reset the passcodes of devices picked from a list, and only those"]),
+        ),
         // issue 10: reasons by code, and the driver-protocol behaviour never exercised before.
         (
             Break::Defect("generic-reason-code"),

@@ -113,7 +113,7 @@ impl Mdm {
         }
         if only_quota && self.has(Defect::GivesUpAfterOne429Round) {
             let reason = "Android Management API kept answering \"too many requests\"; the command was not sent.";
-            self.finish(action, ActionStatus::Failed, Some(reason.into()))?;
+            self.finish(action, ActionStatus::Failed, Some(Reason::ours(ReasonCode::NeverAccepted, reason)))?;
             return Ok(true);
         }
         if self.has(Defect::NoExpiryHandling) {
