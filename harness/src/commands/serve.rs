@@ -74,7 +74,7 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
             service_account: args.push_service_account.clone(),
         });
     }
-        match args
+    match args
         .defect
         .iter()
         .filter(|d| !d.is_empty())

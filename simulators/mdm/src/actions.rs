@@ -346,7 +346,11 @@ impl Mdm {
                     }
                     Err(e) if self.has(Defect::FailsActionWhenPollFails) => {
                         let reason = format!("The command's outcome could not be read: {e}");
-                        let _ = self.finish(a, ActionStatus::Failed, Some(Reason::ours(ReasonCode::OperationFailed, reason)));
+                        let _ = self.finish(
+                            a,
+                            ActionStatus::Failed,
+                            Some(Reason::ours(ReasonCode::OperationFailed, reason)),
+                        );
                     }
                     Err(e) => tracing::debug!(action = %a.id, error = %e, "poll failed; will try again"),
                 },
