@@ -32,36 +32,25 @@ impl Default for Limits {
     }
 }
 
-/// Serve `router` (HTTP/1.1) on `listener` until `shutdown` completes; then
-/// stop accepting, let each connection finish its request in flight, and
-/// return.
+/// What a server speaks on its one plaintext port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocols {
+    /// HTTP/1.1 only (AMAPI's REST surface, the driver protocol).
+    Http1,
+    /// HTTP/1.1 and HTTP/2 without TLS (h2c, as gRPC emulators do), told
+    /// apart by each connection's first bytes.
+    Http1AndH2c,
+}
+
+/// Serve `router` on `listener` until `shutdown` completes; then stop
+/// accepting, let each connection finish its request in flight, and
+/// return. The header-read timeout applies to HTTP/1.1 connections.
 pub async fn serve_router(
     listener: TcpListener,
     router: axum::Router,
+    protocols: Protocols,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
-) -> std::io::Result<()> {
-    serve_with(listener, router, limits, shutdown, false).await
-}
-
-/// [`serve_router`] speaking HTTP/1.1 and HTTP/2 without TLS (h2c, as gRPC
-/// emulators do), told apart by each connection's first bytes. The
-/// header-read timeout applies to HTTP/1.1 connections.
-pub async fn serve_router_h2c(
-    listener: TcpListener,
-    router: axum::Router,
-    limits: Limits,
-    shutdown: impl Future<Output = ()> + Send,
-) -> std::io::Result<()> {
-    serve_with(listener, router, limits, shutdown, true).await
-}
-
-async fn serve_with(
-    listener: TcpListener,
-    router: axum::Router,
-    limits: Limits,
-    shutdown: impl Future<Output = ()> + Send,
-    http2: bool,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop, stopped) = watch::channel(false);
@@ -92,29 +81,14 @@ async fn serve_with(
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
         let mut stopped = stopped.clone();
         while connections.try_join_next().is_some() {}
-        if http2 {
-            connections.spawn(tracing::Instrument::in_current_span(async move {
-                let _permit = permit;
-                let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-                builder
-                    .http1()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(limits.header_read_timeout);
-                builder.http2().timer(hyper_util::rt::TokioTimer::new());
-                let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => return,
-                    _ = stopped.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
-                }
-                let _ = conn.await;
-            }));
-            continue;
-        }
         connections.spawn(tracing::Instrument::in_current_span(async move {
             let _permit = permit;
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+            let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            if protocols == Protocols::Http1 {
+                builder = builder.http1_only();
+            }
+            builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+            builder.http2().timer(hyper_util::rt::TokioTimer::new());
             let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

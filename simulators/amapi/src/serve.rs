@@ -175,7 +175,7 @@ pub async fn serve_mock_with(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = mock.router();
     let server = tokio::spawn(tracing::Instrument::in_current_span(async move {
-        crate::listen::serve_router(listener, router, limits, async move {
+        crate::listen::serve_router(listener, router, crate::listen::Protocols::Http1, limits, async move {
             let _ = rx.await;
         })
         .await

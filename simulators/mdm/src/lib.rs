@@ -79,7 +79,10 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
             let _ = stopped.wait_for(|s| *s).await;
         };
         let limits = amapi_mock::listen::Limits::default();
-        if let Err(e) = amapi_mock::listen::serve_router(listener, app, limits, shutdown).await {
+        if let Err(e) =
+            amapi_mock::listen::serve_router(listener, app, amapi_mock::listen::Protocols::Http1, limits, shutdown)
+                .await
+        {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     }));

@@ -37,7 +37,7 @@ pub async fn serve(mock: &Mock, addr: SocketAddr, limits: crate::listen::Limits)
     let router = mock.pubsub_router();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(tracing::Instrument::in_current_span(async move {
-        crate::listen::serve_router_h2c(listener, router, limits, async move {
+        crate::listen::serve_router(listener, router, crate::listen::Protocols::Http1AndH2c, limits, async move {
             let _ = rx.await;
         })
         .await
