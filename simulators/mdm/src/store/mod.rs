@@ -200,51 +200,30 @@ impl Store {
     // ----- devices ------------------------------------------------------
 
     pub fn upsert_device(&self, d: &DeviceRow) -> Result<()> {
-        self.lock().execute(
-            "INSERT INTO devices(id, amapi_name, user_email, ownership, management_mode, manufacturer, model,
-                                 api_level, android_version, state, policy_name, enrolled_at,
-                                 last_status_report_at, secure, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-             ON CONFLICT(id) DO UPDATE SET
-                user_email = COALESCE(excluded.user_email, devices.user_email),
-                ownership = excluded.ownership, management_mode = excluded.management_mode,
-                manufacturer = excluded.manufacturer, model = excluded.model, api_level = excluded.api_level,
-                android_version = excluded.android_version, state = excluded.state,
-                policy_name = excluded.policy_name, enrolled_at = excluded.enrolled_at,
-                last_status_report_at = excluded.last_status_report_at, secure = excluded.secure,
-                updated_at = excluded.updated_at",
-            params![
-                d.id,
-                d.amapi_name,
-                d.user_email,
-                d.ownership,
-                d.management_mode,
-                d.manufacturer,
-                d.model,
-                d.api_level,
-                d.android_version,
-                d.state,
-                d.policy_name,
-                d.enrolled_at,
-                d.last_status_report_at,
-                d.secure,
-                d.updated_at
-            ],
-        )?;
-        Ok(())
+        self.upsert_devices(std::slice::from_ref(d))
     }
 
     /// Store many devices in one transaction (bulk seeding an inventory,
-    /// e.g. for the scale test); each as [`Store::upsert_device`] would.
+    /// e.g. for the scale test). One statement for one and for many: a
+    /// device already known keeps its row (and so its place in the
+    /// inventory's order) and its user, unless the new row names one.
     pub fn upsert_devices(&self, devices: &[DeviceRow]) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         {
-            let mut stmt = tx.prepare(
-                "INSERT OR REPLACE INTO devices(id, amapi_name, user_email, ownership, management_mode, manufacturer,
-                     model, api_level, android_version, state, policy_name, enrolled_at, last_status_report_at,
-                     secure, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO devices(id, amapi_name, user_email, ownership, management_mode, manufacturer, model,
+                                     api_level, android_version, state, policy_name, enrolled_at,
+                                     last_status_report_at, secure, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                 ON CONFLICT(id) DO UPDATE SET
+                    user_email = COALESCE(excluded.user_email, devices.user_email),
+                    ownership = excluded.ownership, management_mode = excluded.management_mode,
+                    manufacturer = excluded.manufacturer, model = excluded.model, api_level = excluded.api_level,
+                    android_version = excluded.android_version, state = excluded.state,
+                    policy_name = excluded.policy_name, enrolled_at = excluded.enrolled_at,
+                    last_status_report_at = excluded.last_status_report_at, secure = excluded.secure,
+                    updated_at = excluded.updated_at",
             )?;
             for d in devices {
                 stmt.execute(params![
