@@ -25,24 +25,56 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Counts live heap bytes, so memory per device is measured, not guessed.
+/// The count is spread over cache-line-sized shards, one per thread (by
+/// turn), so that counting costs the allocation-heavy mock no more than
+/// the bare server: one shared counter would make every allocation of
+/// both worker threads fight over one cache line.
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+#[repr(align(64))]
+struct Shard(AtomicIsize);
+
+const SHARDS: usize = 16;
+static LIVE: [Shard; SHARDS] = [const { Shard(AtomicIsize::new(0)) }; SHARDS];
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static MY_SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn shard() -> &'static AtomicIsize {
+    let i = MY_SHARD
+        .try_with(|s| {
+            if s.get() == usize::MAX {
+                s.set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS);
+            }
+            s.get()
+        })
+        .unwrap_or(0);
+    &LIVE[i].0
+}
+
+/// Live heap bytes now (every shard; a block freed on another thread than
+/// the one that made it moves bytes between shards, the sum is exact).
+fn live() -> usize {
+    usize::try_from(LIVE.iter().map(|s| s.0.load(Ordering::Relaxed)).sum::<isize>()).unwrap_or(0)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        shard().fetch_add(layout.size() as isize, Ordering::Relaxed);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        shard().fetch_sub(layout.size() as isize, Ordering::Relaxed);
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -73,13 +105,13 @@ fn setup(devices: usize) -> (Mock, usize) {
     mock.put_policy(ENTERPRISE, "default", json!({"passwordPolicies": [{"passwordQuality": "NUMERIC"}]})).unwrap();
     let token = mock.create_enrollment_token(ENTERPRISE, json!({"duration": "86400s"})).unwrap();
     let token = token["value"].as_str().unwrap().to_owned();
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     for i in 0..devices {
         let mut r = Registration::new(&token, "google-pixel-8", Ownership::FullyManaged).passcode("147036");
         r.device_id = Some(format!("d{i:05}"));
         mock.register_device(&r).unwrap();
     }
-    let per_device = LIVE.load(Ordering::Relaxed).saturating_sub(before) / devices.max(1);
+    let per_device = live().saturating_sub(before) / devices.max(1);
     (mock, per_device)
 }
 
@@ -207,7 +239,7 @@ async fn round(run: &mut Run, addr: SocketAddr, connections: usize, devices: usi
 async fn kept_per_command(mock: &Mock, devices: usize, n: usize) {
     use tower::ServiceExt;
     let router = mock.router();
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     for i in 0..n {
         let uri = format!("/v1/enterprises/{ENTERPRISE}/devices/d{:05}:issueCommand", i % devices);
         let req = http::Request::post(uri).body(axum::body::Body::from(r#"{"type":"LOCK"}"#)).unwrap();
@@ -215,7 +247,7 @@ async fn kept_per_command(mock: &Mock, devices: usize, n: usize) {
         assert!(response.status().is_success());
         let _ = response.into_body().collect().await;
     }
-    let after = LIVE.load(Ordering::Relaxed);
+    let after = live();
     let per = after.saturating_sub(before) / n;
     println!("bytes kept per command after {n} more commands: {per} (journal included; operations age out 24 h after their deadline, at most 1,000 per device)");
 }
