@@ -118,6 +118,7 @@ fn run_against(image: &str, extra: &[&str], reports: &Path) -> (Output, u32) {
 /// the docker CLI from a Dockerfile on stdin (no context, no pull).
 fn derived_image(name: &str, entrypoint: &[&str]) -> String {
     let image = format!("{name}:{TAG}");
+    let before = image_id(&image);
     let entry: Vec<String> = entrypoint.iter().map(|a| format!("\"{a}\"")).collect();
     let dockerfile = format!("FROM {}\nENTRYPOINT [{}]\n", mdm_image(), entry.join(", "));
     let mut child = Command::new("docker")
@@ -131,7 +132,17 @@ fn derived_image(name: &str, entrypoint: &[&str]) -> String {
     child.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The image the tag named before, untagged now: not left dangling.
+    if let Some(old) = before.filter(|old| image_id(&image).as_ref() != Some(old)) {
+        let _ = Command::new("docker").args(["rmi", &old]).output();
+    }
     image
+}
+
+/// The id of a local image, if the engine holds it.
+fn image_id(image: &str) -> Option<String> {
+    let out = Command::new("docker").args(["image", "inspect", "--format", "{{.Id}}", image]).output().unwrap();
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn text(out: &Output) -> String {
@@ -460,23 +471,33 @@ fn rebuilding_an_image_under_its_tag_removes_the_one_it_replaced() {
     let Some(engine) = engine() else { return };
     images();
     let _one = one_at_a_time();
-    // Another suite makes another harness image under the same tag.
-    let features = tempfile::tempdir().unwrap();
-    let source = root().join("features/reset_passcode/miradore_reset.feature");
-    std::fs::copy(source, features.path().join("miradore_reset.feature")).unwrap();
+    /// The images this test tags, untagged again however it ends.
+    struct Untag;
+    impl Drop for Untag {
+        fn drop(&mut self) {
+            for image in ["lockstep:prune-test", "lockstep-reference-mdm:prune-test"] {
+                let _ = Command::new("docker").args(["rmi", image]).output();
+            }
+        }
+    }
+    let _untag = Untag;
+    // Two suites of one feature file each: two harness images under one tag.
+    let suite = |file: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("features/reset_passcode").join(file), dir.path().join(file)).unwrap();
+        dir
+    };
+    let (one, other) = (suite("miradore_reset.feature"), suite("device_refusals.feature"));
     let build = |features: &Path| {
         let out =
             lockstep().args(["image", "build", "--tag", "prune-test", "--features"]).arg(features).output().unwrap();
         assert!(out.status.success(), "{}", text(&out));
         text(&out)
     };
-    let id = |image: &str| {
-        let out = Command::new("docker").args(["image", "inspect", "--format", "{{.Id}}", image]).output().unwrap();
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
-    build(&root().join("features"));
+    let id = image_id;
+    build(one.path());
     let first = id("lockstep:prune-test").unwrap();
-    let said = build(features.path());
+    let said = build(other.path());
     let second = id("lockstep:prune-test").unwrap();
     assert_ne!(first, second, "a different suite is a different image");
     assert!(said.contains(&format!("removed the image lockstep:prune-test used to name ({first})")), "{said}");
@@ -499,7 +520,4 @@ fn rebuilding_an_image_under_its_tag_removes_the_one_it_replaced() {
     });
     assert!(id(&foreign).is_some(), "{foreign}");
     Command::new("docker").args(["rmi", &foreign]).output().unwrap();
-    for image in ["lockstep:prune-test", "lockstep-reference-mdm:prune-test"] {
-        Command::new("docker").args(["rmi", image]).output().unwrap();
-    }
 }

@@ -202,6 +202,10 @@ mod tests {
         assert!(!is_orphan(&Engine::owner()), "this process is alive");
         assert!(!is_orphan(&format!("some-other-host/{}", u32::MAX)), "another host's objects are not ours");
         assert!(!is_orphan("garbage"));
+        assert!(
+            !is_orphan(&format!("{}@pid:[1]/{}", this_host(), u32::MAX - 1)),
+            "a Lockstep in another PID namespace sees other PIDs: its objects are not ours to judge"
+        );
         if cfg!(target_os = "linux") {
             assert!(is_orphan(&format!("{}/{}", this_host(), u32::MAX - 1)), "no such pid");
         }
