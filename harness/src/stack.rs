@@ -158,7 +158,7 @@ impl SharedTarget {
     pub fn instructions(&self) -> String {
         if let Some(c) = &self.container {
             return format!(
-                "Started the MDM from image {image} as container {name} (network {network}, volume {volume}); it answered /about after {ready:.2} s.\n  driver protocol  {url}\n  AMAPI base URL   {amapi}\n  SMTP server      {smtp}\n  vendor profile   {vendor}\n",
+                "Started the MDM from image {image} as container {name} (network {network}, volume {volume}); it answered /about after {ready:.2} s.\n  driver protocol  {url}\n  AMAPI base URL   {amapi}\n  SMTP server      {smtp}\n  Pub/Sub pull     {pull}\n  vendor profile   {vendor}\n",
                 image = c.image,
                 name = c.name,
                 network = c.network.name,
@@ -167,6 +167,10 @@ impl SharedTarget {
                 url = self.url,
                 amapi = self.mock.base_url,
                 smtp = self.mail.addr(),
+                pull = self.mock.pubsub.as_ref().map_or_else(
+                    || "not offered".to_owned(),
+                    |p| format!("PUBSUB_EMULATOR_HOST={} {}", p.emulator_host, crate::container::mdm::PULL_SUBSCRIPTION)
+                ),
                 vendor = self.vendor,
             );
         }
