@@ -235,7 +235,8 @@ fn the_reference_mdm_image_passes_the_miradore_suite_and_is_removed_after() {
     eprintln!("the Miradore suite against {} took {:.1} s", mdm_image(), started.elapsed().as_secs_f64());
     assert!(all.contains("Started the MDM from image lockstep-reference-mdm:test"), "{all}");
     assert!(
-        all.contains("  Pub/Sub pull     PUBSUB_EMULATOR_HOST=") && all.contains(" projects/lockstep/subscriptions/mdm-pull"),
+        all.contains("  Pub/Sub pull     PUBSUB_EMULATOR_HOST=")
+            && all.contains(" projects/lockstep/subscriptions/mdm-pull"),
         "the console names the pull offer: {all}"
     );
     let passed = all.lines().filter(|l| l.starts_with("PASS")).count();

@@ -86,8 +86,7 @@ impl Engine {
             return false;
         }
         // Not forced: an image a container or another image still uses stays.
-        let options =
-            bollard::query_parameters::RemoveImageOptions { force: false, noprune: false, ..Default::default() };
+        let options = bollard::query_parameters::RemoveImageOptions { force: false, noprune: false };
         self.docker.remove_image(old, Some(options), None).await.is_ok()
     }
 
