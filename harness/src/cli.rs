@@ -224,6 +224,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "embedded|URL|docker:IMAGE")]
     pub target: Option<String>,
 
+    /// A run file (TOML) whose `[target]` section names the MDM: `image`,
+    /// `tag`, `start_timeout`, `env` (or `url`); flags on the command line
+    /// win over it (docs/containers.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// With --target docker:IMAGE: how long the container gets to answer
     /// GET /lockstep/v1/about after it starts (default: 60s).
     #[arg(long, value_name = "DURATION", value_parser = crate::patience::parse)]
@@ -370,6 +376,15 @@ pub struct MdmServeArgs {
     /// The service account a push token must be for (with --push-jwks-url).
     #[arg(long, value_name = "EMAIL", requires = "push_jwks_url")]
     pub push_service_account: Option<String>,
+    /// A Pub/Sub emulator offering a pull subscription (with
+    /// --pubsub-subscription). The reference MDM takes the push; at start it
+    /// checks that the emulator answers for the subscription and says so,
+    /// which shows what an MDM that pulls would find there.
+    #[arg(long, value_name = "HOST:PORT", env = crate::container::mdm::contract::PUBSUB_EMULATOR_HOST)]
+    pub pubsub_emulator_host: Option<String>,
+    /// The pull subscription at --pubsub-emulator-host (`projects/P/subscriptions/S`).
+    #[arg(long, value_name = "NAME", env = crate::container::mdm::contract::PUBSUB_SUBSCRIPTION)]
+    pub pubsub_subscription: Option<String>,
 }
 
 /// `--mdm-defect NAME`; the error lists every defect there is.

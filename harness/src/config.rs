@@ -7,6 +7,8 @@
 //! mistake is a [`ConfigError`] naming the flag or file and the values it
 //! could have been; the command turns it into exit 2.
 
+pub mod file;
+
 use crate::cli::RunArgs;
 use crate::suite::Instance;
 use cucumber::gherkin::tagexpr::TagOperation;
@@ -86,6 +88,10 @@ pub struct RunConfig {
     pub smtp_listen: Option<SocketAddr>,
     /// `--start-timeout`: how long an MDM container gets to answer `/about`.
     pub start_timeout: std::time::Duration,
+    /// `[target.env]` of the run file: extra variables for the MDM's container.
+    pub container_env: Vec<(String, String)>,
+    /// `--config`: the run file this configuration was read from.
+    pub run_file: Option<PathBuf>,
     pub seed: u64,
     pub concurrency: usize,
     /// `--patience`: how long a wait lasts (default [`crate::patience::PATIENCE`]).
@@ -150,6 +156,8 @@ pub enum ConfigError {
     ReportDir { path: PathBuf, source: std::io::Error },
     #[error("{file}: {problem}")]
     Rerun { file: PathBuf, problem: String },
+    #[error("--config {0}")]
+    RunFile(#[from] file::RunFileError),
 }
 
 /// The default number of scenarios in flight. Scenarios spend most of their
@@ -181,7 +189,10 @@ fn docker_image(target: &str) -> Result<String, ConfigError> {
 /// Resolve what the user typed into a [`RunConfig`].
 pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigError> {
     let (known, catalogue) = load_fixtures(&fixtures)?;
-    let target = match args.target.as_deref() {
+    // The run file first; a flag on the command line wins over it.
+    let run_file = args.config.as_deref().map(file::RunFile::load).transpose()?;
+    let target_text = args.target.as_deref().or(run_file.as_ref().and_then(|f| f.target.as_deref()));
+    let target = match target_text {
         None | Some("embedded") => Target::Embedded,
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
             Target::External(url.trim_end_matches('/').to_owned())
@@ -251,7 +262,12 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         target,
         amapi_listen: args.amapi_listen,
         smtp_listen: args.smtp_listen,
-        start_timeout: args.start_timeout.unwrap_or(DEFAULT_START_TIMEOUT),
+        start_timeout: args
+            .start_timeout
+            .or(run_file.as_ref().and_then(|f| f.start_timeout))
+            .unwrap_or(DEFAULT_START_TIMEOUT),
+        container_env: run_file.as_ref().map(|f| f.env.clone()).unwrap_or_default(),
+        run_file: args.config.clone(),
         // A run without --seed takes one from the clock; it is printed so
         // the run can be replayed with --seed.
         seed: args.seed.unwrap_or_else(|| {

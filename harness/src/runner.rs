@@ -178,6 +178,12 @@ pub async fn run(config: RunConfig) -> Result<RunResult, RunError> {
         Target::Embedded => None,
     };
     let container = shared.as_ref().and_then(|s| s.container.clone());
+    let mut config = config;
+    if absent.is_some() {
+        // --allow-empty is for a shard the selection left empty; a run that
+        // skipped everything for want of an engine is never a pass (exit 4).
+        config.allow_empty = false;
+    }
     let result = run_planned(config.clone(), shared, absent, secrets.clone()).await;
     if let Some(c) = container {
         let log = config.report_dir.join(CONTAINER_LOG);
@@ -454,6 +460,9 @@ fn log_record(
 fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Provenance {
     let mut flags: Vec<(String, String)> = Vec::new();
     flags.push(("target".into(), config.target.spelling()));
+    if let Some(file) = &config.run_file {
+        flags.push(("config".into(), file.display().to_string()));
+    }
     if matches!(config.target, Target::Docker(_)) && config.start_timeout != crate::config::DEFAULT_START_TIMEOUT {
         flags.push(("start-timeout".into(), humantime::format_duration(config.start_timeout).to_string()));
     }

@@ -89,10 +89,12 @@ impl SharedTarget {
         let network = Network::create(engine).await?;
         let gateway = network.gateway;
         let servers = async {
-            let mock = serve_mock(config, std::net::SocketAddr::new(gateway, 0), amapi_mock::ClockChoice::Real).await?;
+            let mut mock =
+                serve_mock(config, std::net::SocketAddr::new(gateway, 0), amapi_mock::ClockChoice::Real).await?;
             let mail = MailSink::bind(std::net::SocketAddr::new(gateway, 0))
                 .await
                 .map_err(|e| StackError::Mail(e.to_string()))?;
+            crate::container::mdm::offer_pull(&mut mock, gateway, TOPIC).await.map_err(StackError::Mock)?;
             Ok::<_, StackError>((mock, mail))
         };
         let (mock, mail) = match servers.await {
@@ -112,11 +114,13 @@ impl SharedTarget {
             (contract::SMTP.to_owned(), mail.addr().to_string()),
             (contract::STATE_DIR.to_owned(), crate::container::mdm::STATE_DIR.to_owned()),
         ];
+        env.extend(crate::container::mdm::pull_env(&mock));
         if !config.mdm_defects.is_empty() {
             // Only the reference MDM's image reads it: the negative controls.
             let defects: Vec<String> = config.mdm_defects.iter().map(|d| d.to_string()).collect();
-            env.push(("LOCKSTEP_MDM_DEFECTS".to_owned(), defects.join(",")));
+            env.push((contract::MDM_DEFECTS.to_owned(), defects.join(",")));
         }
+        env.extend(config.container_env.iter().cloned());
         let spec = StartSpec { image: image.to_owned(), env, start_timeout: config.start_timeout };
         let container = match MdmContainer::start(engine, network, &spec).await {
             Ok(c) => c,
@@ -154,7 +158,7 @@ impl SharedTarget {
     pub fn instructions(&self) -> String {
         if let Some(c) = &self.container {
             return format!(
-                "Started the MDM from image {image} as container {name} (network {network}, volume {volume}); it answered /about after {ready:.2} s.\n  driver protocol  {url}\n  AMAPI base URL   {amapi}\n  SMTP server      {smtp}\n  vendor profile   {vendor}\n",
+                "Started the MDM from image {image} as container {name} (network {network}, volume {volume}); it answered /about after {ready:.2} s.\n  driver protocol  {url}\n  AMAPI base URL   {amapi}\n  SMTP server      {smtp}\n  Pub/Sub pull     {pull}\n  vendor profile   {vendor}\n",
                 image = c.image,
                 name = c.name,
                 network = c.network.name,
@@ -163,6 +167,10 @@ impl SharedTarget {
                 url = self.url,
                 amapi = self.mock.base_url,
                 smtp = self.mail.addr(),
+                pull = self.mock.pubsub.as_ref().map_or_else(
+                    || "not offered".to_owned(),
+                    |p| format!("PUBSUB_EMULATOR_HOST={} {}", p.emulator_host, crate::container::mdm::PULL_SUBSCRIPTION)
+                ),
                 vendor = self.vendor,
             );
         }

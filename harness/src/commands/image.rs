@@ -34,13 +34,18 @@ pub async fn build(args: &ImageBuildArgs, fixtures: &Path) -> u8 {
     for kind in ImageKind::ALL {
         let started = std::time::Instant::now();
         match image::build(&engine, kind, &contents, &tag).await {
-            Ok(built) => println!(
-                "built {} ({:.1} MB) from {} in {:.1} s",
-                built.name,
-                built.size as f64 / 1e6,
-                binary.display(),
-                started.elapsed().as_secs_f64()
-            ),
+            Ok(built) => {
+                println!(
+                    "built {} ({:.1} MB) from {} in {:.1} s",
+                    built.name,
+                    built.size as f64 / 1e6,
+                    binary.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                if let Some(old) = &built.replaced {
+                    println!("  removed the image {} used to name ({old}), now untagged", built.name);
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return crate::EXIT_CONFIG;

@@ -100,7 +100,32 @@ pub async fn mdm(args: &MdmServeArgs, fixtures: &Path) -> u8 {
     if let Some(a) = &args.push_audience {
         println!("  authenticated push: ID tokens for audience {a} are required");
     }
+    if let (Some(host), Some(subscription)) = (&args.pubsub_emulator_host, &args.pubsub_subscription) {
+        println!("  {}", pull_offer(host, subscription).await);
+    }
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;
     0
+}
+
+/// What the Pub/Sub emulator at `host` says about `subscription`
+/// (`GET /v1/{subscription}`, its REST surface): the line `mdm serve`
+/// prints. The reference MDM takes the push and never pulls; the check
+/// shows, from wherever it runs (a container on the run's network), that
+/// an MDM which pulls would reach the subscription.
+async fn pull_offer(host: &str, subscription: &str) -> String {
+    let url = format!("http://{host}/v1/{subscription}");
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default();
+    let answer = match http.get(&url).send().await {
+        Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.map_err(|e| e.to_string()),
+        Ok(r) => Err(format!("HTTP {}", r.status())),
+        Err(e) => Err(e.to_string()),
+    };
+    match answer {
+        Ok(sub) => format!(
+            "Pub/Sub emulator at {host} answers: pull subscription {subscription} on topic {} (this MDM takes the push instead)",
+            sub.get("topic").and_then(|t| t.as_str()).unwrap_or("?")
+        ),
+        Err(e) => format!("Pub/Sub emulator at {host}: cannot read pull subscription {subscription} ({e})"),
+    }
 }

@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// The label on every container, network and volume Lockstep creates:
-/// `HOST/PID` of the process that made it.
+/// `HOST/PID` of the process that made it, where `HOST` also names the
+/// process's PID namespace when it is not the host's (`HOST@pid:[N]`): a
+/// Lockstep in a container sees other PIDs than one beside it, and must not
+/// take their objects for orphans.
 pub const LABEL_OWNER: &str = "org.lockstep.owner";
 
 /// How long the engine gets to answer a ping before it counts as absent.
@@ -69,6 +72,22 @@ impl Engine {
     /// The value of [`LABEL_OWNER`] for what this process creates.
     pub fn owner() -> String {
         format!("{}/{}", this_host(), std::process::id())
+    }
+
+    /// Remove `old`, an image `lockstep image build` made that lost its
+    /// tag to a newer build (`<none>:<none>` now), if nothing else names
+    /// or uses it. Only images carrying our label are touched. Returns
+    /// whether it was removed.
+    pub async fn prune_replaced(&self, old: &str) -> bool {
+        let Ok(image) = self.docker.inspect_image(old).await else { return false };
+        let ours = image.config.and_then(|c| c.labels).is_some_and(|l| l.contains_key(super::image::LABEL_VERSION));
+        let untagged = image.repo_tags.unwrap_or_default().is_empty();
+        if !ours || !untagged {
+            return false;
+        }
+        // Not forced: an image a container or another image still uses stays.
+        let options = bollard::query_parameters::RemoveImageOptions { force: false, noprune: false };
+        self.docker.remove_image(old, Some(options), None).await.is_ok()
     }
 
     /// The labels every object this process creates carries.
@@ -140,12 +159,25 @@ impl Engine {
     }
 }
 
-/// This machine's host name (Linux: the kernel's; elsewhere `HOSTNAME`).
+/// This machine's host name (Linux: the kernel's; elsewhere `HOSTNAME`),
+/// and the PID namespace when it is not the first one (a container's).
 fn this_host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| "unknown-host".into())
+        .unwrap_or_else(|_| "unknown-host".into());
+    match pid_namespace() {
+        Some(ns) if ns != INITIAL_PID_NAMESPACE => format!("{host}@{ns}"),
+        _ => host,
+    }
+}
+
+/// The kernel's initial PID namespace (`PROC_PID_INIT_INO`, 0xEFFFFFFC).
+const INITIAL_PID_NAMESPACE: &str = "pid:[4026531836]";
+
+/// This process's PID namespace (`pid:[N]`), where the system says.
+fn pid_namespace() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/pid").ok().map(|p| p.display().to_string())
 }
 
 /// Whether the process `owner` (`HOST/PID`) names is gone: it ran on this
@@ -169,6 +201,10 @@ mod tests {
         assert!(!is_orphan(&Engine::owner()), "this process is alive");
         assert!(!is_orphan(&format!("some-other-host/{}", u32::MAX)), "another host's objects are not ours");
         assert!(!is_orphan("garbage"));
+        assert!(
+            !is_orphan(&format!("{}@pid:[1]/{}", this_host(), u32::MAX - 1)),
+            "a Lockstep in another PID namespace sees other PIDs: its objects are not ours to judge"
+        );
         if cfg!(target_os = "linux") {
             assert!(is_orphan(&format!("{}/{}", this_host(), u32::MAX - 1)), "no such pid");
         }

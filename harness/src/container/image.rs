@@ -15,6 +15,10 @@ use futures::StreamExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The label on every image `lockstep image build` makes: the version of
+/// the binary inside. Only images carrying it are ever removed by Lockstep.
+pub const LABEL_VERSION: &str = "org.lockstep.version";
+
 /// Which image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
@@ -73,6 +77,9 @@ pub struct Built {
     pub name: String,
     /// The image's size as the engine reports it, in bytes.
     pub size: i64,
+    /// The id of the image the tag named before, removed because nothing
+    /// else named or used it.
+    pub replaced: Option<String>,
 }
 
 /// Build the image of `kind`, tagged `REPOSITORY:tag`.
@@ -87,12 +94,16 @@ pub async fn build(engine: &Engine, kind: ImageKind, contents: &Contents, tag: &
         // Nothing to fetch, and nothing may be: FROM scratch, no network.
         networkmode: Some("none".into()),
         labels: Some(std::collections::HashMap::from([(
-            "org.lockstep.version".to_owned(),
+            LABEL_VERSION.to_owned(),
             env!("CARGO_PKG_VERSION").to_owned(),
         )])),
         ..Default::default()
     };
     let docker = engine.docker();
+    // The image the tag names now: once the tag moves to the new build, it
+    // is left untagged (dangling) and is removed, so rebuilding on a
+    // developer's machine does not pile up `<none>` images.
+    let before = docker.inspect_image(&name).await.ok().and_then(|i| i.id);
     let mut progress = docker.build_image(options, None, Some(bollard::body_full(context.into())));
     let mut said = Vec::new();
     while let Some(step) = progress.next().await {
@@ -109,7 +120,11 @@ pub async fn build(engine: &Engine, kind: ImageKind, contents: &Contents, tag: &
         image: name.clone(),
         message: format!("{e}; the build said: {}", said.join("")),
     })?;
-    Ok(Built { name, size: inspected.size.unwrap_or(0) })
+    let replaced = match (before, &inspected.id) {
+        (Some(old), Some(new)) if &old != new => engine.prune_replaced(&old).await.then_some(old),
+        _ => None,
+    };
+    Ok(Built { name, size: inspected.size.unwrap_or(0), replaced })
 }
 
 /// The build context: `Dockerfile` and `rootfs/`, as a tar archive.

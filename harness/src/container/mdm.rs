@@ -47,6 +47,61 @@ pub mod contract {
     pub const SMTP: &str = "LOCKSTEP_SMTP";
     /// A directory that survives a restart of the container: keep state there.
     pub const STATE_DIR: &str = "LOCKSTEP_STATE_DIR";
+    /// `HOST:PORT` of the Pub/Sub emulator (gRPC and REST), the variable
+    /// Google's Pub/Sub clients read, for an MDM that pulls.
+    pub const PUBSUB_EMULATOR_HOST: &str = "PUBSUB_EMULATOR_HOST";
+    /// The pull subscription to the topic, made for the container.
+    pub const PUBSUB_SUBSCRIPTION: &str = "LOCKSTEP_PUBSUB_SUBSCRIPTION";
+    /// The reference MDM's defect switches (`--mdm-defect`).
+    pub const MDM_DEFECTS: &str = "LOCKSTEP_MDM_DEFECTS";
+
+    /// Every variable the harness sets: a `[target.env]` entry may not
+    /// name one (harness/src/config/file.rs).
+    pub const ALL: [&str; 10] = [
+        LISTEN,
+        AMAPI_URL,
+        ENTERPRISE,
+        PUBSUB_TOPIC,
+        PUSH_PATH,
+        SMTP,
+        STATE_DIR,
+        PUBSUB_EMULATOR_HOST,
+        PUBSUB_SUBSCRIPTION,
+        MDM_DEFECTS,
+    ];
+}
+
+/// The pull subscription made for the container (`LOCKSTEP_PUBSUB_SUBSCRIPTION`).
+pub const PULL_SUBSCRIPTION: &str = "projects/lockstep/subscriptions/mdm-pull";
+
+/// Serve the mock's Pub/Sub emulator on the network's gateway, beside the
+/// mock, and give `topic` a pull subscription ([`PULL_SUBSCRIPTION`]) for
+/// an MDM that pulls instead of taking the push. The subscription keeps
+/// every notification of the run until it is pulled and acknowledged, as
+/// Pub/Sub does for a subscriber that is not there; an MDM that only takes
+/// the push never pulls it and loses nothing by it.
+pub async fn offer_pull(mock: &mut amapi_mock::RunningMock, gateway: IpAddr, topic: &str) -> Result<(), String> {
+    let pubsub = amapi_mock::pubsub::serve(mock.mock(), SocketAddr::new(gateway, 0), Default::default())
+        .await
+        .map_err(|e| format!("the Pub/Sub emulator on {gateway}: {e}"))?;
+    mock.pubsub = Some(pubsub);
+    // The push subscription the harness adds later finds the topic there.
+    mock.mock().create_topic(topic).map_err(|e| e.to_string())?;
+    mock.mock()
+        .create_subscription(amapi_mock::SubscriptionConfig::pull(PULL_SUBSCRIPTION, topic))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The contract's Pub/Sub pull variables, once [`offer_pull`] has run.
+pub fn pull_env(mock: &amapi_mock::RunningMock) -> Vec<(String, String)> {
+    match &mock.pubsub {
+        Some(p) => vec![
+            (contract::PUBSUB_EMULATOR_HOST.to_owned(), p.emulator_host.clone()),
+            (contract::PUBSUB_SUBSCRIPTION.to_owned(), PULL_SUBSCRIPTION.to_owned()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// The container's network, made before the harness's servers start so
