@@ -366,7 +366,11 @@ impl Mdm {
                 continue;
             }
             let mdm = Arc::clone(self);
-            tokio::spawn(tracing::Instrument::in_current_span(async move { mdm.dispatch_device(&d).await }));
+            let busy = self.activity.busy();
+            tokio::spawn(tracing::Instrument::in_current_span(async move {
+                let _busy = busy;
+                mdm.dispatch_device(&d).await
+            }));
         }
     }
 

@@ -13,6 +13,7 @@
 //! reconciliation), `reset` (what a reset may do), [`mail`], `api` (HTTP).
 
 mod actions;
+pub mod activity;
 pub mod amapi;
 mod api;
 pub mod config;
@@ -26,6 +27,7 @@ mod reset;
 pub mod store;
 pub mod vendor;
 
+pub use activity::Activity;
 pub use api::{router, PUSH_PATH};
 pub use config::{Clock, Defect, ManualClock, RetryPolicy, ServeConfig, SystemClock, VendorSource};
 pub use mdm::{Error, Mdm};
@@ -53,6 +55,17 @@ impl RunningMdm {
     /// The URL the AMAPI Pub/Sub push subscription should deliver to.
     pub fn push_endpoint(&self) -> String {
         format!("{}{}", self.base_url, PUSH_PATH)
+    }
+
+    /// What the MDM's background work is doing, as it changes.
+    pub fn activity(&self) -> watch::Receiver<Activity> {
+        self.mdm.activity()
+    }
+
+    /// Start a background round (sweep, mail outbox) now rather than at the
+    /// next poll interval: work the MDM would do anyway, done sooner.
+    pub fn wake(&self) {
+        self.mdm.mail_wake.notify_one();
     }
 
     /// Stop serving and stop the background work; waits for both.
@@ -93,15 +106,16 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
 pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
     let mdm = Arc::clone(mdm);
     tokio::spawn(tracing::Instrument::in_current_span(async move {
-        mdm.sync_inventory().await;
         let mut round: u64 = 0;
         loop {
-            mdm.sweep().await;
-            mdm.flush_mail().await;
-            round += 1;
+            let this_round = mdm.activity.round();
             if round % 30 == 0 {
                 mdm.sync_inventory().await;
             }
+            mdm.sweep().await;
+            mdm.flush_mail().await;
+            round += 1;
+            drop(this_round);
             tokio::select! {
                 _ = tokio::time::sleep(mdm.poll_interval) => {}
                 _ = mdm.mail_wake.notified() => {}
@@ -114,7 +128,9 @@ pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
 pub(crate) fn spawn_dispatch(mdm: &Arc<Mdm>, device_id: &str) {
     let mdm = Arc::clone(mdm);
     let device_id = device_id.to_owned();
+    let busy = mdm.activity.busy();
     tokio::spawn(tracing::Instrument::in_current_span(async move {
+        let _busy = busy;
         mdm.dispatch_device(&device_id).await;
         mdm.flush_mail().await;
     }));
