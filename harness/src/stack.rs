@@ -412,6 +412,13 @@ impl Stack {
         self.mdm_server.as_ref().map(reference_mdm::RunningMdm::activity)
     }
 
+    /// A count of the embedded MDM's work done, bumped as each piece ends
+    /// (a dispatch, a push, a round that had something to do): what a wait
+    /// looks again after. `None` for an external MDM.
+    pub fn work_done(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.mdm_server.as_ref().map(reference_mdm::RunningMdm::work_done)
+    }
+
     /// Have the embedded MDM start a background round (sweep, mail outbox)
     /// now instead of at its next poll; nothing for an external MDM.
     pub fn wake_mdm(&self) {
@@ -562,8 +569,8 @@ impl Stack {
     /// among the devices of `owner_email` (never the whole inventory).
     async fn wait_for_device(&self, amapi_name: &str, owner_email: &str) -> Result<String, StackError> {
         let deadline = tokio::time::Instant::now() + crate::patience::current();
-        // The MDM learns of the device from a push: its activity says when one came.
-        let mut wake = self.activity();
+        // The MDM learns of the device from a push: its work count says when one came.
+        let mut wake = self.work_done();
         loop {
             if let Some(w) = wake.as_mut() {
                 w.borrow_and_update();

@@ -103,14 +103,15 @@ pub type StepResult = Result<(), Failure>;
 /// Poll `check` until it returns `Some`, or fail with `what` after
 /// the run's patience (`--patience`); the failure is redacted like every other.
 /// Against the embedded MDM, `check` runs again as soon as the MDM has done
-/// some of its background work (a dispatch, a push, a sweep round), which is
-/// when what a step waits for comes true; the backoff stays as the fallback.
+/// some of its background work (a dispatch, a push, a sweep round that had
+/// something to do), which is when what a step waits for comes true; the
+/// backoff stays as the fallback.
 pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, check: F) -> Result<T, Failure>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, Failure>>,
 {
-    let wake = world.stack.as_ref().and_then(Stack::activity);
+    let wake = world.stack.as_ref().and_then(Stack::work_done);
     crate::patience::poll_woken(check, wake)
         .await?
         .ok_or_else(|| world.fail(format!("waited {}: {what}", crate::patience::describe(crate::patience::current()))))

@@ -9,6 +9,11 @@
 //! something" and "doing it" in which the MDM looks idle. Rounds are
 //! counted as they begin and end, so a watcher can wait for a round that
 //! began after it looked.
+//!
+//! A second, quieter signal counts work done: a dispatch or a push that
+//! ended, or a round that had something to do (unfinished actions, mail in
+//! the outbox). An idle round does not count, so a watcher waiting for the
+//! MDM to have done something is not woken at every poll interval.
 
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -28,11 +33,12 @@ pub struct Activity {
 #[derive(Debug, Clone)]
 pub(crate) struct Tracker {
     tx: Arc<watch::Sender<Activity>>,
+    work: Arc<watch::Sender<u64>>,
 }
 
 impl Default for Tracker {
     fn default() -> Self {
-        Tracker { tx: Arc::new(watch::channel(Activity::default()).0) }
+        Tracker { tx: Arc::new(watch::channel(Activity::default()).0), work: Arc::new(watch::channel(0).0) }
     }
 }
 
@@ -41,10 +47,15 @@ impl Tracker {
         self.tx.subscribe()
     }
 
+    /// How much work has been done, bumped as each piece of it ends.
+    pub(crate) fn work(&self) -> watch::Receiver<u64> {
+        self.work.subscribe()
+    }
+
     /// Mark one piece of background work as running until the guard drops.
     pub(crate) fn busy(&self) -> Busy {
         self.tx.send_modify(|a| a.busy += 1);
-        Busy { tx: Arc::clone(&self.tx) }
+        Busy { tx: Arc::clone(&self.tx), work: Arc::clone(&self.work) }
     }
 
     /// A background round begins: it is busy until the guard drops, and
@@ -54,7 +65,7 @@ impl Tracker {
             a.busy += 1;
             a.rounds_begun += 1;
         });
-        Round { tx: Arc::clone(&self.tx) }
+        Round { tx: Arc::clone(&self.tx), work: Arc::clone(&self.work), worked: false }
     }
 }
 
@@ -62,11 +73,13 @@ impl Tracker {
 #[derive(Debug)]
 pub(crate) struct Busy {
     tx: Arc<watch::Sender<Activity>>,
+    work: Arc<watch::Sender<u64>>,
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
         self.tx.send_modify(|a| a.busy = a.busy.saturating_sub(1));
+        self.work.send_modify(|n| *n += 1);
     }
 }
 
@@ -74,6 +87,15 @@ impl Drop for Busy {
 #[derive(Debug)]
 pub(crate) struct Round {
     tx: Arc<watch::Sender<Activity>>,
+    work: Arc<watch::Sender<u64>>,
+    worked: bool,
+}
+
+impl Round {
+    /// The round had something to do: count it as work when it ends.
+    pub(crate) fn worked(&mut self) {
+        self.worked = true;
+    }
 }
 
 impl Drop for Round {
@@ -82,6 +104,9 @@ impl Drop for Round {
             a.busy = a.busy.saturating_sub(1);
             a.rounds_done += 1;
         });
+        if self.worked {
+            self.work.send_modify(|n| *n += 1);
+        }
     }
 }
 
@@ -93,12 +118,20 @@ mod tests {
     fn guards_count_work_and_rounds() {
         let t = Tracker::default();
         let rx = t.subscribe();
+        let work = t.work();
         let round = t.round();
         let busy = t.busy();
         assert_eq!(*rx.borrow(), Activity { busy: 2, rounds_begun: 1, rounds_done: 0 });
         drop(round);
         assert_eq!(*rx.borrow(), Activity { busy: 1, rounds_begun: 1, rounds_done: 1 });
+        // An idle round is no work; a dispatch that ended is.
+        assert_eq!(*work.borrow(), 0);
         drop(busy);
         assert_eq!(rx.borrow().busy, 0);
+        assert_eq!(*work.borrow(), 1);
+        let mut round = t.round();
+        round.worked();
+        drop(round);
+        assert_eq!(*work.borrow(), 2);
     }
 }

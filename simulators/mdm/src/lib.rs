@@ -62,6 +62,12 @@ impl RunningMdm {
         self.mdm.activity()
     }
 
+    /// A count of the MDM's work done (dispatches and pushes ended, rounds
+    /// that had something to do): what a waiter looks again after.
+    pub fn work_done(&self) -> watch::Receiver<u64> {
+        self.mdm.activity.work()
+    }
+
     /// Start a background round (sweep, mail outbox) now rather than at the
     /// next poll interval: work the MDM would do anyway, done sooner.
     pub fn wake(&self) {
@@ -108,12 +114,15 @@ pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
     tokio::spawn(tracing::Instrument::in_current_span(async move {
         let mut round: u64 = 0;
         loop {
-            let this_round = mdm.activity.round();
+            let mut this_round = mdm.activity.round();
             if round % 30 == 0 {
                 mdm.sync_inventory().await;
             }
-            mdm.sweep().await;
-            mdm.flush_mail().await;
+            let swept = mdm.sweep().await;
+            let mailed = mdm.flush_mail().await;
+            if swept || mailed {
+                this_round.worked();
+            }
             round += 1;
             drop(this_round);
             tokio::select! {
