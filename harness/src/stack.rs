@@ -437,7 +437,7 @@ impl Stack {
             .published_messages()
             .iter()
             .filter(|m| m.message_id.parse::<u64>().unwrap_or(u64::MAX) > self.push_baseline)
-            .filter(|m| !m.dropped && !(m.reordered && m.attempts.is_empty()))
+            .filter(|m| !(m.dropped || (m.reordered && m.attempts.is_empty())))
             .filter(|m| m.attempts.iter().filter(|a| a.acked).count() < if m.duplicated { 2 } else { 1 })
             .count()
     }
