@@ -208,8 +208,8 @@ fn mock_fixtures(fixtures: &std::path::Path) -> Result<Arc<MockFixtures>, StackE
     if let Some(f) = read.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(fixtures) {
         return Ok(Arc::clone(f));
     }
-    let profiles = android_sim::DeviceProfile::load_dir(&fixtures.join("devices"))
-        .map_err(|e| StackError::Mock(e.to_string()))?;
+    let profiles =
+        android_sim::DeviceProfile::load_dir(&fixtures.join("devices")).map_err(|e| StackError::Mock(e.to_string()))?;
     // Where amapi_mock::serve looks for it: apps/ beside devices/.
     let file = fixtures.join("apps").join("catalogue.json");
     let catalogue = file

@@ -391,7 +391,9 @@ impl LockstepWorld {
     ) -> Result<(), Failure> {
         let patience = crate::patience::current();
         let deadline = tokio::time::Instant::now() + patience;
-        let waited = || self.fail(format!("waited {}: the MDM to finish its background work and the Pub/Sub pushes to it to be acknowledged ({} still on their way)", crate::patience::describe(patience), stack.pushes_in_flight()));
+        let waited = || {
+            self.fail(format!("waited {}: the MDM to finish its background work and the Pub/Sub pushes to it to be acknowledged ({} still on their way)", crate::patience::describe(patience), stack.pushes_in_flight()))
+        };
         loop {
             // A push is on its way for the moment between its publication and
             // the mock's note of the MDM's answer: a millisecond on loopback.
