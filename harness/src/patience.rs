@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How long a wait lasts before it fails, unless `--patience` says otherwise.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -42,7 +43,20 @@ pub fn describe(d: Duration) -> String {
 
 /// Poll `check` with a backoff from 2 ms to 50 ms until it returns `Some`;
 /// `Ok(None)` once [`PATIENCE`] has passed.
-pub async fn poll<T, E, F, Fut>(mut check: F) -> Result<Option<T>, E>
+pub async fn poll<T, E, F, Fut>(check: F) -> Result<Option<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    poll_woken::<T, E, F, Fut, ()>(check, None).await
+}
+
+/// [`poll`], woken as well whenever `wake` changes: a system that signals
+/// its own activity (the embedded MDM's background work, see
+/// `reference_mdm::Activity`) is looked at again the moment it has done
+/// something, rather than at the next step of the backoff. The backoff
+/// stays as the fallback for whatever changes without a signal.
+pub async fn poll_woken<T, E, F, Fut, W>(mut check: F, mut wake: Option<watch::Receiver<W>>) -> Result<Option<T>, E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, E>>,
@@ -50,14 +64,39 @@ where
     let deadline = tokio::time::Instant::now() + current();
     let mut pause = Duration::from_millis(2);
     loop {
+        // Whatever changes from here on, while `check` runs too, wakes the wait below.
+        if let Some(w) = wake.as_mut() {
+            w.borrow_and_update();
+        }
         if let Some(v) = check().await? {
             return Ok(Some(v));
         }
-        if tokio::time::Instant::now() >= deadline {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
             return Ok(None);
         }
-        tokio::time::sleep(pause).await;
+        nap(&mut wake, pause.min(deadline - now)).await;
         pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// Sleep for `pause`, or less if `wake` changes first (mark what was seen
+/// with `borrow_and_update` before looking). A signal that is gone (the
+/// MDM stopped) leaves the sleep alone.
+pub async fn nap<W>(wake: &mut Option<watch::Receiver<W>>, pause: Duration) {
+    let sleep = tokio::time::sleep(pause);
+    match wake.as_mut() {
+        Some(w) => {
+            tokio::select! {
+                changed = w.changed() => {
+                    if changed.is_err() {
+                        *wake = None;
+                    }
+                }
+                () = sleep => {}
+            }
+        }
+        None => sleep.await,
     }
 }
 

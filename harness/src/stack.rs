@@ -199,23 +199,63 @@ pub fn known_vendor(url: &str, about: &About) -> Result<String, StackError> {
     }
 }
 
+/// The fixtures every mock starts from, read and checked once per fixtures
+/// directory and run rather than once per scenario: the device profiles
+/// and the app catalogue. Never changed once read; each mock gets its own
+/// copy, so no scenario can change what another sees.
+#[derive(Debug)]
+struct MockFixtures {
+    profiles: Vec<android_sim::DeviceProfile>,
+    catalogue: Option<BTreeMap<String, Value>>,
+}
+
+fn mock_fixtures(fixtures: &std::path::Path) -> Result<Arc<MockFixtures>, StackError> {
+    static READ: std::sync::OnceLock<std::sync::Mutex<BTreeMap<std::path::PathBuf, Arc<MockFixtures>>>> =
+        std::sync::OnceLock::new();
+    let read = READ.get_or_init(Default::default);
+    if let Some(f) = read.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(fixtures) {
+        return Ok(Arc::clone(f));
+    }
+    let profiles =
+        android_sim::DeviceProfile::load_dir(&fixtures.join("devices")).map_err(|e| StackError::Mock(e.to_string()))?;
+    // Where amapi_mock::serve looks for it: apps/ beside devices/.
+    let file = fixtures.join("apps").join("catalogue.json");
+    let catalogue = file
+        .is_file()
+        .then(|| amapi_mock::apps::load_catalogue(&file))
+        .transpose()
+        .map_err(|e| StackError::Mock(e.to_string()))?;
+    let parsed = Arc::new(MockFixtures { profiles, catalogue });
+    read.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(fixtures.to_owned(), Arc::clone(&parsed));
+    Ok(parsed)
+}
+
 /// Serve an AMAPI mock with the device profiles and the enterprise every
 /// stack uses, its Pub/Sub topic set as the MDM would set it (an MDM that
-/// started before the mock could not).
+/// started before the mock could not). What `amapi_mock::serve` does with
+/// a profiles directory, from fixtures read once ([`mock_fixtures`]).
 async fn serve_mock(
     config: &RunConfig,
     addr: std::net::SocketAddr,
     clock: amapi_mock::ClockChoice,
 ) -> Result<RunningMock, StackError> {
-    let mock = amapi_mock::serve(amapi_mock::ServeConfig {
-        addr,
-        profiles_dir: Some(config.fixtures.join("devices")),
+    let fixtures = mock_fixtures(&config.fixtures)?;
+    let clock = match clock {
+        amapi_mock::ClockChoice::Virtual(start) => amapi_mock::Clock::virtual_at(start),
+        amapi_mock::ClockChoice::Real => amapi_mock::Clock::real(),
+    };
+    let mock = Mock::new(amapi_mock::MockConfig {
         seed: config.seed,
         clock,
+        profiles: fixtures.profiles.clone(),
         ..Default::default()
-    })
-    .await
-    .map_err(|e| StackError::Mock(e.to_string()))?;
+    });
+    if let Some(catalogue) = &fixtures.catalogue {
+        mock.set_catalogue(catalogue.clone());
+    }
+    let mock = amapi_mock::serve_mock_with(mock, addr, amapi_mock::listen::Limits::default())
+        .await
+        .map_err(|e| StackError::Mock(e.to_string()))?;
     mock.mock()
         .create_enterprise(EnterpriseSetup {
             id: ENTERPRISE_ID.into(),
@@ -257,6 +297,9 @@ pub struct Stack {
     secrets: Secrets,
     /// The MDM's container, when the harness started it.
     container: Option<Arc<MdmContainer>>,
+    /// The id of the last Pub/Sub message published before this scenario
+    /// began: what came before it is not this scenario's to wait for.
+    push_baseline: u64,
 }
 
 impl Stack {
@@ -282,6 +325,7 @@ impl Stack {
                 swaps: config.profile_swaps.iter().cloned().collect(),
                 secrets,
                 container: shared.container.clone(),
+                push_baseline: 0,
             },
             (Target::External(_) | Target::Docker(_), None) => {
                 return Err(StackError::Other(format!(
@@ -291,6 +335,13 @@ impl Stack {
             }
             (Target::Embedded, _) => Self::embedded(config, vendor, nonce, secrets).await?,
         };
+        stack.push_baseline = stack
+            .mock()
+            .published_messages()
+            .iter()
+            .filter_map(|m| m.message_id.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
         let observer_email = stack.email(OBSERVER);
         stack.create_account(&observer_email, OBSERVER, Role::SiteAdmin).await?;
         stack.observer = stack.sign_in(&observer_email).await?;
@@ -316,13 +367,18 @@ impl Stack {
         mdm_config.pubsub_topic = Some(TOPIC.into());
         // Action ids name this scenario's MDM in a log shared by many.
         mdm_config.id_prefix = format!("{nonce}_");
-        mdm_config.poll_interval = Duration::from_millis(200);
+        // The MDM polls what it sent on this interval when no notification
+        // comes (a lost push, a device offline). The mock answers on
+        // loopback in well under a millisecond, so a short interval costs
+        // little, and the scenarios that depend on the poll do not wait
+        // 200 ms (the interval before) or 2 s (the MDM's default) for it.
+        mdm_config.poll_interval = Duration::from_millis(20);
         // The mock answers on loopback: the default backoff (200 ms to 5 s,
         // sized for Google) would make a scenario with a streak of 429s or
         // 5xx answers wait seconds for nothing. Same attempts, shorter waits.
         mdm_config.retry = reference_mdm::RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
+            base_delay: Duration::from_millis(2),
+            max_delay: Duration::from_millis(20),
             ..Default::default()
         };
         mdm_config.defects = config.mdm_defects.clone();
@@ -341,6 +397,7 @@ impl Stack {
             swaps: config.profile_swaps.iter().cloned().collect(),
             secrets,
             container: None,
+            push_baseline: 0,
         })
     }
 
@@ -355,6 +412,47 @@ impl Stack {
 
     pub fn mdm(&self) -> &Mdm {
         &self.mdm
+    }
+
+    /// What the embedded MDM's background work is doing, as it changes;
+    /// `None` for an external MDM, which says nothing of the sort.
+    pub fn activity(&self) -> Option<tokio::sync::watch::Receiver<reference_mdm::Activity>> {
+        self.mdm_server.as_ref().map(reference_mdm::RunningMdm::activity)
+    }
+
+    /// A count of the embedded MDM's work done, bumped as each piece ends
+    /// (a dispatch, a push, a round that had something to do): what a wait
+    /// looks again after. `None` for an external MDM.
+    pub fn work_done(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.mdm_server.as_ref().map(reference_mdm::RunningMdm::work_done)
+    }
+
+    /// Have the embedded MDM start a background round (sweep, mail outbox)
+    /// now instead of at its next poll; nothing for an external MDM.
+    pub fn wake_mdm(&self) {
+        if let Some(mdm) = &self.mdm_server {
+            mdm.wake();
+        }
+    }
+
+    /// Pub/Sub messages on their way to the MDM: published for this
+    /// scenario and not yet acknowledged as often as they are to be
+    /// delivered (twice when a fault duplicates one). A dropped one goes
+    /// nowhere; one a fault holds back until the next message waits for
+    /// that message, not for time, so it is not on its way either.
+    pub fn pushes_in_flight(&self) -> usize {
+        self.mock()
+            .published_messages()
+            .iter()
+            .filter(|m| m.message_id.parse::<u64>().unwrap_or(u64::MAX) > self.push_baseline)
+            .filter(|m| !(m.dropped || (m.reordered && m.attempts.is_empty())))
+            .filter(|m| m.attempts.iter().filter(|a| a.acked).count() < if m.duplicated { 2 } else { 1 })
+            .count()
+    }
+
+    /// How many push attempts the mock has made, acknowledged or not.
+    pub fn push_attempts(&self) -> usize {
+        self.mock().published_messages().iter().map(|m| m.attempts.len()).sum()
     }
 
     pub fn mock(&self) -> &Mock {
@@ -479,7 +577,12 @@ impl Stack {
     /// among the devices of `owner_email` (never the whole inventory).
     async fn wait_for_device(&self, amapi_name: &str, owner_email: &str) -> Result<String, StackError> {
         let deadline = tokio::time::Instant::now() + crate::patience::current();
+        // The MDM learns of the device from a push: its work count says when one came.
+        let mut wake = self.work_done();
         loop {
+            if let Some(w) = wake.as_mut() {
+                w.borrow_and_update();
+            }
             let listed = self.mdm.devices(&self.observer, owner_email).await?.map_err(StackError::Refused)?;
             // The filter is what keeps the harness from reading a whole inventory.
             if let Some(stranger) =
@@ -502,7 +605,7 @@ impl Stack {
                     seen.join(", ")
                 )));
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            crate::patience::nap(&mut wake, Duration::from_millis(5)).await;
         }
     }
 

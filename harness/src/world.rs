@@ -102,12 +102,17 @@ pub type StepResult = Result<(), Failure>;
 
 /// Poll `check` until it returns `Some`, or fail with `what` after
 /// the run's patience (`--patience`); the failure is redacted like every other.
+/// Against the embedded MDM, `check` runs again as soon as the MDM has done
+/// some of its background work (a dispatch, a push, a sweep round that had
+/// something to do), which is when what a step waits for comes true; the
+/// backoff stays as the fallback.
 pub async fn eventually<T, F, Fut>(world: &LockstepWorld, what: &str, check: F) -> Result<T, Failure>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, Failure>>,
 {
-    crate::patience::poll(check)
+    let wake = world.stack.as_ref().and_then(Stack::work_done);
+    crate::patience::poll_woken(check, wake)
         .await?
         .ok_or_else(|| world.fail(format!("waited {}: {what}", crate::patience::describe(crate::patience::current()))))
 }
@@ -334,14 +339,22 @@ impl LockstepWorld {
 }
 
 /// How long nothing may change (the mock's journal for this scenario's
-/// devices, the mail to its people) before the system counts as quiet.
+/// devices, the mail to its people) before an external MDM counts as quiet:
+/// it tells nothing of its own work, so only time can.
 pub const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl LockstepWorld {
     /// What a negative or counting check needs to be true before it looks:
-    /// every action of the scenario settled, then the mock's journal of
-    /// writes for the scenario's devices and the mail to its people
-    /// unchanged for a [`SETTLE_WINDOW`]. Never a snapshot.
+    /// every action of the scenario settled, then nothing left that could
+    /// still write to AMAPI or send mail. Never a snapshot.
+    ///
+    /// The embedded MDM says when its background work has run dry
+    /// ([`reference_mdm::Activity`]); then the system is quiet when no
+    /// Pub/Sub push is on its way to it and a whole background round (sweep
+    /// and mail outbox) that began after a look changes nothing: the mock's
+    /// journal of writes for the scenario's devices, the mail to its people,
+    /// the pushes made. An external MDM says nothing, so the journal and the
+    /// mail must stay unchanged for a [`SETTLE_WINDOW`].
     pub async fn quiesce(&self) -> Result<(), Failure> {
         let aliases: Vec<String> = self.handsets.keys().cloned().collect();
         for alias in &aliases {
@@ -364,10 +377,54 @@ impl LockstepWorld {
             let mail: usize = emails.iter().map(|e| stack.mail_to(e).len()).sum();
             (journal, mail)
         };
+        match stack.activity() {
+            Some(activity) => self.quiesce_embedded(stack, activity, &fingerprint).await,
+            None => self.quiesce_window(&fingerprint).await,
+        }
+    }
+
+    async fn quiesce_embedded<F: PartialEq>(
+        &self,
+        stack: &Stack,
+        mut activity: tokio::sync::watch::Receiver<reference_mdm::Activity>,
+        fingerprint: &impl Fn() -> F,
+    ) -> Result<(), Failure> {
+        let patience = crate::patience::current();
+        let deadline = tokio::time::Instant::now() + patience;
+        let waited = || {
+            self.fail(format!("waited {}: the MDM to finish its background work and the Pub/Sub pushes to it to be acknowledged ({} still on their way)", crate::patience::describe(patience), stack.pushes_in_flight()))
+        };
+        loop {
+            // A push is on its way for the moment between its publication and
+            // the mock's note of the MDM's answer: a millisecond on loopback.
+            let mut pause = std::time::Duration::from_micros(500);
+            while stack.pushes_in_flight() > 0 {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(waited());
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(20));
+            }
+            let before = (fingerprint(), stack.push_attempts());
+            let begun = activity.borrow_and_update().rounds_begun;
+            stack.wake_mdm();
+            let round = activity.wait_for(|a| a.rounds_done > begun && a.busy == 0);
+            match tokio::time::timeout_at(deadline, round).await {
+                Ok(Ok(_)) => {}
+                // The MDM stopped under us: nothing more can come from it.
+                Ok(Err(_)) => return Ok(()),
+                Err(_) => return Err(waited()),
+            }
+            if stack.pushes_in_flight() == 0 && (fingerprint(), stack.push_attempts()) == before {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn quiesce_window<F: PartialEq>(&self, fingerprint: &impl Fn() -> F) -> Result<(), Failure> {
         let last = std::cell::RefCell::new(fingerprint());
         eventually(self, "the AMAPI journal and the mail sink to stay unchanged for a settle window", || {
             let last = &last;
-            let fingerprint = &fingerprint;
             async move {
                 tokio::time::sleep(SETTLE_WINDOW).await;
                 let now = fingerprint();

@@ -321,13 +321,14 @@ impl Mdm {
         Ok(())
     }
 
-    /// One round of the fallback: dispatch what is pending, poll what is sent.
-    pub(crate) async fn sweep(self: &Arc<Self>) {
+    /// One round of the fallback: dispatch what is pending, poll what is
+    /// sent. Whether there was anything unfinished to look at.
+    pub(crate) async fn sweep(self: &Arc<Self>) -> bool {
         let unfinished = match self.store.unfinished_actions() {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the action log");
-                return;
+                return false;
             }
         };
         let mut pending_devices: Vec<String> = Vec::new();
@@ -366,13 +367,19 @@ impl Mdm {
                 continue;
             }
             let mdm = Arc::clone(self);
-            tokio::spawn(tracing::Instrument::in_current_span(async move { mdm.dispatch_device(&d).await }));
+            let busy = self.activity.busy();
+            tokio::spawn(tracing::Instrument::in_current_span(async move {
+                let _busy = busy;
+                mdm.dispatch_device(&d).await
+            }));
         }
+        !unfinished.is_empty()
     }
 
-    /// Send the mail waiting in the outbox.
-    pub(crate) async fn flush_mail(&self) {
+    /// Send the mail waiting in the outbox. Whether there was any.
+    pub(crate) async fn flush_mail(&self) -> bool {
         let _one_flush = self.mail_flush.lock().await;
+        let waiting = self.store.unsent_mail().is_ok_and(|m| !m.is_empty());
         self.mailer
             .flush(&self.store, |entry| {
                 let action = self.store.action(&entry.action_id).ok()??;
@@ -387,6 +394,7 @@ impl Mdm {
                 })
             })
             .await;
+        waiting
     }
 }
 

@@ -13,6 +13,7 @@
 //! reconciliation), `reset` (what a reset may do), [`mail`], `api` (HTTP).
 
 mod actions;
+pub mod activity;
 pub mod amapi;
 mod api;
 pub mod config;
@@ -26,6 +27,7 @@ mod reset;
 pub mod store;
 pub mod vendor;
 
+pub use activity::Activity;
 pub use api::{router, PUSH_PATH};
 pub use config::{Clock, Defect, ManualClock, RetryPolicy, ServeConfig, SystemClock, VendorSource};
 pub use mdm::{Error, Mdm};
@@ -53,6 +55,23 @@ impl RunningMdm {
     /// The URL the AMAPI Pub/Sub push subscription should deliver to.
     pub fn push_endpoint(&self) -> String {
         format!("{}{}", self.base_url, PUSH_PATH)
+    }
+
+    /// What the MDM's background work is doing, as it changes.
+    pub fn activity(&self) -> watch::Receiver<Activity> {
+        self.mdm.activity()
+    }
+
+    /// A count of the MDM's work done (dispatches and pushes ended, rounds
+    /// that had something to do): what a waiter looks again after.
+    pub fn work_done(&self) -> watch::Receiver<u64> {
+        self.mdm.activity.work()
+    }
+
+    /// Start a background round (sweep, mail outbox) now rather than at the
+    /// next poll interval: work the MDM would do anyway, done sooner.
+    pub fn wake(&self) {
+        self.mdm.mail_wake.notify_one();
     }
 
     /// Stop serving and stop the background work; waits for both.
@@ -96,15 +115,19 @@ pub async fn serve(config: ServeConfig) -> Result<RunningMdm, Error> {
 pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
     let mdm = Arc::clone(mdm);
     tokio::spawn(tracing::Instrument::in_current_span(async move {
-        mdm.sync_inventory().await;
         let mut round: u64 = 0;
         loop {
-            mdm.sweep().await;
-            mdm.flush_mail().await;
-            round += 1;
+            let mut this_round = mdm.activity.round();
             if round % 30 == 0 {
                 mdm.sync_inventory().await;
             }
+            let swept = mdm.sweep().await;
+            let mailed = mdm.flush_mail().await;
+            if swept || mailed {
+                this_round.worked();
+            }
+            round += 1;
+            drop(this_round);
             tokio::select! {
                 _ = tokio::time::sleep(mdm.poll_interval) => {}
                 _ = mdm.mail_wake.notified() => {}
@@ -117,7 +140,9 @@ pub fn spawn_background(mdm: &Arc<Mdm>) -> JoinHandle<()> {
 pub(crate) fn spawn_dispatch(mdm: &Arc<Mdm>, device_id: &str) {
     let mdm = Arc::clone(mdm);
     let device_id = device_id.to_owned();
+    let busy = mdm.activity.busy();
     tokio::spawn(tracing::Instrument::in_current_span(async move {
+        let _busy = busy;
         mdm.dispatch_device(&device_id).await;
         mdm.flush_mail().await;
     }));

@@ -43,6 +43,8 @@ pub struct Mdm {
     pub(crate) mail_wake: tokio::sync::Notify,
     /// One outbox flush at a time, so no mail goes out twice.
     pub(crate) mail_flush: tokio::sync::Mutex<()>,
+    /// What the background work is doing (see [`crate::activity`]).
+    pub(crate) activity: crate::activity::Tracker,
     /// Checks push tokens, when authenticated push is configured.
     pub(crate) push_auth: Option<crate::push_auth::PushVerifier>,
 }
@@ -87,8 +89,14 @@ impl Mdm {
             device_locks: Mutex::new(HashMap::new()),
             mail_wake: tokio::sync::Notify::new(),
             mail_flush: tokio::sync::Mutex::new(()),
+            activity: crate::activity::Tracker::default(),
             push_auth: config.push_auth.clone().map(crate::push_auth::PushVerifier::new),
         }))
+    }
+
+    /// What the background work is doing, as it changes.
+    pub fn activity(&self) -> tokio::sync::watch::Receiver<crate::Activity> {
+        self.activity.subscribe()
     }
 
     pub fn has(&self, d: Defect) -> bool {

@@ -48,6 +48,8 @@ pub(super) async fn push(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
+    // A push is work the MDM does unasked, like the sweep: it counts as activity.
+    let _busy = mdm.activity.busy();
     if let Some(verifier) = &mdm.push_auth {
         let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if let Err(reason) = verifier.verify(authorization).await {
