@@ -449,7 +449,7 @@ role = "end-user"
         let e = Accounts::parse(Path::new("accounts.toml"), &bad).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
             e,
-            "accounts.toml:14: account.role: `enduser` is not a role; the roles are: site-admin, admin, helpdesk, end-user"
+            "accounts.toml:13: account.role: `enduser` is not a role; the roles are: site-admin, admin, helpdesk, end-user"
         );
     }
 
@@ -457,7 +457,7 @@ role = "end-user"
     fn a_mistyped_field_names_its_line_and_the_fields() {
         let bad = GOOD.replace("password = \"s3cret-admin\"", "passwd = \"s3cret-admin\"");
         let e = Accounts::parse(Path::new("accounts.toml"), &bad).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.starts_with("accounts.toml:10: passwd: unknown field `passwd`"), "{e}");
+        assert!(e.starts_with("accounts.toml:9: passwd: unknown field `passwd`"), "{e}");
         assert!(e.contains("`email`, `role`, `password`"), "{e}");
     }
 
@@ -467,7 +467,7 @@ role = "end-user"
         assert!(Accounts::parse(Path::new("a.toml"), &no_observer).is_err());
         let twice = GOOD.replace("user1@", "admin1@");
         let e = Accounts::parse(Path::new("a.toml"), &twice).err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(e, "a.toml:13: account.email: `admin1@vendor.test` is listed twice (first on line 8); each account is leased to one scenario at a time");
+        assert_eq!(e, "a.toml:12: account.email: `admin1@vendor.test` is listed twice (first on line 7); each account is leased to one scenario at a time");
     }
 
     #[test]
