@@ -277,7 +277,9 @@ fn a_typo_in_the_accounts_file_is_exit_2_naming_file_line_and_field() {
 /// virtual clock, god-mode, capabilities the profile does not claim).
 /// Vendor-neutral scenarios are compared on the miradore MDM, as the
 /// embedded suite runs them; the others on their own vendor's MDM. One
-/// MDM per run, the runs in sequence.
+/// MDM per run, the runs in sequence. `LOCKSTEP_ROWS=TEXT` runs only the
+/// rows whose label (`--mdm-defect NAME`, `--swap-profile A=B`) contains
+/// TEXT, for working on one row; unset, every row runs.
 #[test]
 fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
     use std::collections::BTreeSet;
@@ -294,6 +296,9 @@ fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
             }
             Break::Swap(s) => (format!("--swap-profile {s}"), vec![], vec![s.to_owned()]),
         };
+        if std::env::var("LOCKSTEP_ROWS").is_ok_and(|only| !label.contains(&only)) {
+            continue;
+        }
         for (vendor, tags) in [("miradore", None), ("intune", Some("@intune")), ("iru", Some("@iru"))] {
             let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
             let (ran, failed) = runtime.block_on(async {
