@@ -340,6 +340,13 @@ fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
             runs += 1;
             checked += ran.len();
             let expected: BTreeSet<String> = expected.intersection(&ran).cloned().collect();
+            // Progress of a long test: one line per run (shown with --nocapture).
+            eprintln!(
+                "{label} against a {vendor} MDM: {} ran, {} failed, {}",
+                ran.len(),
+                failed.len(),
+                if failed == expected { "as embedded" } else { "NOT as embedded" }
+            );
             if failed != expected {
                 mismatches.push(format!(
                     "{label} against a {vendor} MDM:\n  failed but not expected: {:?}\n  expected but passed: {:?}",

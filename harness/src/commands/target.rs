@@ -186,12 +186,17 @@ fn refusal_text(refusal: &crate::driver::Refusal) -> String {
     format!("{} {}", refusal.status, refusal.code())
 }
 
+/// One malformed call: what it is, the request, the answer it must get
+/// (status, code) and the fix when it does not.
+type EnvelopeCase =
+    (&'static str, reqwest::Method, &'static str, Option<&'static str>, u16, &'static str, &'static str);
+
 /// Calls no client of the protocol makes: the answers must still be the
 /// protocol's error envelope with the right status and code.
 async fn envelope_checks(url: &str, r: &mut Report) {
     let http = reqwest::Client::new();
     let base = format!("{url}/lockstep/v1");
-    let cases: [(&str, reqwest::Method, &str, Option<&str>, u16, &str, &str); 4] = [
+    let cases: [EnvelopeCase; 4] = [
         ("an unknown endpoint", reqwest::Method::GET, "/lockstep-check/no-such-endpoint", None, 404, "NOT_FOUND",
             "answer any path the protocol does not have with 404 and {\"error\": {\"code\": \"NOT_FOUND\", \"message\": ...}}"),
         ("a known path with a method it does not take (DELETE /about)", reqwest::Method::DELETE, "/about", None, 405, "METHOD_NOT_ALLOWED",
