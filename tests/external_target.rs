@@ -360,3 +360,31 @@ fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
     // Not a vacuous pass: each run drove scenarios.
     assert!(checked > runs * 10, "{checked} scenarios over {runs} runs");
 }
+
+/// `--push-endpoint` is checked up front: it must be an http(s) URL, and
+/// only an MDM started by hand (`--target URL`) takes one.
+#[test]
+fn a_push_endpoint_is_checked_before_anything_runs() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let reports = tempfile::tempdir().unwrap();
+    let lockstep = |target: &str, push: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args(["run", "features/reset_passcode", "--no-progress", "--target", target, "--push-endpoint", push])
+            .arg("--report-dir")
+            .arg(reports.path())
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stderr) = lockstep("http://127.0.0.1:9", "mdm.internal/pubsub");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--push-endpoint: `mdm.internal/pubsub` is not an http(s) URL"), "{stderr}");
+    let (code, stderr) = lockstep("embedded", "http://127.0.0.1:9/pubsub");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--push-endpoint is for an MDM driven with --target URL"), "{stderr}");
+    // The control: a good one gets past the configuration to the target
+    // that is not there.
+    let (_, stderr) = lockstep("http://127.0.0.1:9", "http://127.0.0.1:9/pubsub");
+    assert!(!stderr.contains("--push-endpoint") && stderr.contains("connection refused"), "{stderr}");
+}
