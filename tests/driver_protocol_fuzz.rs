@@ -139,7 +139,9 @@ struct World {
 async fn world(vendor: &str) -> World {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let config = lockstep::config::resolve(&Default::default(), root.join("fixtures")).unwrap();
-    let stack = Stack::start(&config, None, vendor, format!("fuzz{vendor}"), Default::default()).await.unwrap();
+    let stack = Stack::start(&config, None, vendor, format!("fuzz{vendor}"), Default::default(), &Default::default())
+        .await
+        .unwrap();
     let mut emails = Vec::new();
     for role in ROLES {
         let email = stack.email(role.wire());

@@ -43,9 +43,9 @@ fn crates_depend_only_downwards() {
 /// its own layer or below, never above. Same-layer uses must not go both ways.
 const LAYERS: [&[&str]; 8] = [
     &["tags", "patience", "redact", "passcodes", "clock", "requirements", "fixtures", "suite"],
-    &["device", "driver", "cast", "container"],
+    &["device", "driver", "cast", "container", "accounts"],
     &["cli", "config", "selection"],
-    &["report", "logging", "stack"],
+    &["report", "logging", "stack", "banner"],
     &["console", "world"],
     &["steps", "evidence"],
     &["runner"],

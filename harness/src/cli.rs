@@ -60,12 +60,38 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Check an MDM's driver-protocol shim: `target check URL`.
+    Target {
+        #[command(subcommand)]
+        command: TargetCommand,
+    },
     /// Lockstep's container images: `image build` makes lockstep:VERSION
     /// and lockstep-reference-mdm:VERSION from this binary.
     Image {
         #[command(subcommand)]
         command: ImageCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// Check the driver-protocol conformance of the MDM at URL before any
+    /// scenario runs: each endpoint, the error envelope, role rules and
+    /// pagination, every answer against the OpenAPI file. Prints what is
+    /// wrong with the fix. Exit 0 when every check holds, 1 when one does
+    /// not, 2 on a usage error. Needs no AMAPI: it enrolls no device.
+    Check(TargetCheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TargetCheckArgs {
+    /// The MDM's base URL (what comes before /lockstep/v1).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Sign in with these existing accounts (the file of `run --accounts`)
+    /// instead of creating people with POST /accounts.
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +268,19 @@ pub struct RunArgs {
     /// With an external target: where to receive the MDM's mail (its SMTP server).
     #[arg(long, value_name = "ADDR")]
     pub smtp_listen: Option<std::net::SocketAddr>,
+
+    /// With an external target: where the AMAPI mock pushes Pub/Sub
+    /// messages for the MDM (default: the target URL + /amapi/pubsub, where
+    /// the reference MDM listens).
+    #[arg(long, value_name = "URL")]
+    pub push_endpoint: Option<String>,
+
+    /// With an external target: take each scenario's people from this file
+    /// of existing accounts (per role, with passwords) instead of creating
+    /// them with POST /accounts, for a product that cannot create users on
+    /// demand (docs/driver-protocol.md, "Test set-up").
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
 
     /// Seed for every random choice; printed at the start so a run can be replayed.
     #[arg(long, value_name = "N")]

@@ -86,6 +86,12 @@ pub struct RunConfig {
     pub target: Target,
     pub amapi_listen: Option<SocketAddr>,
     pub smtp_listen: Option<SocketAddr>,
+    /// `--push-endpoint`: where the mock pushes the MDM's Pub/Sub messages
+    /// (`None`: the target URL + the reference MDM's push path).
+    pub push_endpoint: Option<String>,
+    /// `--accounts`: the product's existing accounts, leased to scenarios
+    /// instead of creating people with `POST /accounts`.
+    pub accounts: Option<std::sync::Arc<crate::accounts::AccountPool>>,
     /// `--start-timeout`: how long an MDM container gets to answer `/about`.
     pub start_timeout: std::time::Duration,
     /// `[target.env]` of the run file: extra variables for the MDM's container.
@@ -154,6 +160,14 @@ pub enum ConfigError {
     Catalogue(#[from] crate::requirements::CatalogueError),
     #[error("--report-dir: cannot use {path}: {source}")]
     ReportDir { path: PathBuf, source: std::io::Error },
+    #[error("--push-endpoint: `{0}` is not an http(s) URL, e.g. http://mdm.internal:8080/pubsub/amapi")]
+    PushEndpoint(String),
+    #[error("--push-endpoint is for an MDM driven with --target URL; the embedded MDM and an MDM container get their push endpoint from the harness")]
+    PushEndpointNotExternal,
+    #[error("--accounts {0}")]
+    Accounts(#[from] crate::accounts::AccountsError),
+    #[error("--accounts is for an MDM that cannot create users on demand, driven with --target URL or docker:IMAGE; the embedded MDM creates each scenario's people itself")]
+    AccountsEmbedded,
     #[error("{file}: {problem}")]
     Rerun { file: PathBuf, problem: String },
     #[error("--config {0}")]
@@ -206,6 +220,26 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
             problem: "--amapi-listen and --smtp-listen are for an MDM started by hand; with docker: the harness listens on the container network's gateway".into(),
         });
     }
+    // Read and checked up front, like every other input: a typo is exit 2
+    // naming the file, the line and the field.
+    let accounts = match &args.accounts {
+        Some(_) if target == Target::Embedded => return Err(ConfigError::AccountsEmbedded),
+        Some(file) => Some(crate::accounts::AccountPool::new(crate::accounts::Accounts::load(file)?)),
+        None => None,
+    };
+    let push_endpoint = match &args.push_endpoint {
+        Some(_) if !matches!(target, Target::External(_)) => return Err(ConfigError::PushEndpointNotExternal),
+        Some(url)
+            if (url.starts_with("http://") || url.starts_with("https://"))
+                && url
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(char::is_whitespace)) =>
+        {
+            Some(url.clone())
+        }
+        Some(other) => return Err(ConfigError::PushEndpoint(other.clone())),
+        None => None,
+    };
     let paths = resolve_paths(&args.paths)?;
     let profile = |flag: &'static str, name: &str| {
         if known.profiles.iter().any(|p| p == name) {
@@ -262,6 +296,8 @@ pub fn resolve(args: &RunArgs, fixtures: PathBuf) -> Result<RunConfig, ConfigErr
         target,
         amapi_listen: args.amapi_listen,
         smtp_listen: args.smtp_listen,
+        push_endpoint,
+        accounts,
         start_timeout: args
             .start_timeout
             .or(run_file.as_ref().and_then(|f| f.start_timeout))

@@ -6,6 +6,8 @@
 //! test. The simulated device lives in `android-sim`, the Android Management
 //! API emulator in `amapi-mock`.
 
+pub mod accounts;
+pub mod banner;
 pub mod cast;
 pub mod cli;
 pub mod clock;

@@ -1,7 +1,7 @@
 //! The `lockstep` command.
 
 use clap::Parser;
-use lockstep::cli::{AmapiCommand, Cli, Command, ImageCommand, MdmCommand, ReportCommand, SimCommand};
+use lockstep::cli::{AmapiCommand, Cli, Command, ImageCommand, MdmCommand, ReportCommand, SimCommand, TargetCommand};
 use lockstep::{commands, fixtures, EXIT_CONFIG};
 use std::process::ExitCode;
 
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         }
         Command::Amapi { command: AmapiCommand::Serve(args) } => block_on(commands::serve::amapi(&args, &fixtures)),
         Command::Mdm { command: MdmCommand::Serve(args) } => block_on(commands::serve::mdm(&args, &fixtures)),
+        Command::Target { command: TargetCommand::Check(args) } => block_on(commands::target::execute(&args)),
         Command::Image { command: ImageCommand::Build(args) } => block_on(commands::image::build(&args, &fixtures)),
         Command::Steps => {
             print!("{}", commands::steps::render());

@@ -472,6 +472,13 @@ fn provenance(config: &RunConfig, started: std::time::SystemTime) -> report::Pro
     if let Some(a) = config.smtp_listen {
         flags.push(("smtp-listen".into(), a.to_string()));
     }
+    if let Some(p) = &config.push_endpoint {
+        flags.push(("push-endpoint".into(), p.clone()));
+    }
+    // The file, never what it holds: its passwords stay out of every report.
+    if let Some(pool) = &config.accounts {
+        flags.push(("accounts".into(), pool.file().display().to_string()));
+    }
     if let Some(v) = &config.vendor {
         flags.push(("vendor".into(), v.clone()));
     }

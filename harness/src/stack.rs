@@ -61,6 +61,13 @@ pub struct SharedTarget {
     pub about: About,
     /// The MDM's container, when the harness started it (`--target docker:IMAGE`).
     pub container: Option<Arc<MdmContainer>>,
+    /// Where the mock pushes the MDM's Pub/Sub messages.
+    pub push_endpoint: String,
+    /// Whether the mock's and the mail sink's addresses were picked by the
+    /// system (no `--amapi-listen`, no `--smtp-listen`).
+    pub picked: (bool, bool),
+    /// `--accounts`: the file and how many accounts it lists (the observer too).
+    pub accounts: Option<(std::path::PathBuf, usize)>,
 }
 
 impl SharedTarget {
@@ -68,7 +75,8 @@ impl SharedTarget {
     pub async fn start(config: &RunConfig, url: &str) -> Result<SharedTarget, StackError> {
         let addr = config.amapi_listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         let mock = serve_mock(config, addr, amapi_mock::ClockChoice::Real).await?;
-        subscribe_mdm(&mock, url)?;
+        let push_endpoint = config.push_endpoint.clone().unwrap_or_else(|| default_push_endpoint(url));
+        subscribe(&mock, &push_endpoint)?;
         let mail = match config.smtp_listen {
             Some(addr) => MailSink::bind(addr).await,
             None => MailSink::start().await,
@@ -76,7 +84,17 @@ impl SharedTarget {
         let mail = Arc::new(mail.map_err(|e| StackError::Mail(e.to_string()))?);
         let about = Mdm::new(url).about().await?.map_err(StackError::Refused)?;
         let vendor = known_vendor(url, &about)?;
-        Ok(SharedTarget { url: url.to_owned(), mock, mail, vendor, about, container: None })
+        Ok(SharedTarget {
+            url: url.to_owned(),
+            mock,
+            mail,
+            vendor,
+            about,
+            container: None,
+            push_endpoint,
+            picked: (config.amapi_listen.is_none(), config.smtp_listen.is_none()),
+            accounts: config.accounts.as_ref().map(|p| (p.file().to_owned(), p.size())),
+        })
     }
 
     /// Start the MDM from `image` and serve the mock and the mail sink where
@@ -138,12 +156,15 @@ impl SharedTarget {
         };
         match asked.await {
             Ok((about, vendor)) => Ok(SharedTarget {
+                push_endpoint: default_push_endpoint(&url),
                 url,
                 mock,
                 mail: Arc::new(mail),
                 vendor,
                 about,
                 container: Some(Arc::new(container)),
+                picked: (true, true),
+                accounts: config.accounts.as_ref().map(|p| (p.file().to_owned(), p.size())),
             }),
             Err(e) => {
                 container.remove().await;
@@ -174,14 +195,18 @@ impl SharedTarget {
                 vendor = self.vendor,
             );
         }
-        format!(
-            "Driving the MDM at {url} (vendor profile `{vendor}`). Configure it with:\n  AMAPI base URL   {amapi}\n  enterprise       enterprises/{ENTERPRISE_ID}\n  Pub/Sub topic    {TOPIC} (pushed to {url}{push})\n  SMTP server      {smtp}\n",
-            url = self.url,
-            vendor = self.vendor,
-            amapi = self.mock.base_url,
-            push = reference_mdm::PUSH_PATH,
-            smtp = self.mail.addr()
-        )
+        crate::banner::external(&crate::banner::External {
+            url: &self.url,
+            vendor: &self.vendor,
+            amapi: &self.mock.base_url,
+            amapi_picked: self.picked.0,
+            enterprise: &format!("enterprises/{ENTERPRISE_ID}"),
+            topic: TOPIC,
+            push_endpoint: &self.push_endpoint,
+            smtp: self.mail.addr(),
+            smtp_picked: self.picked.1,
+            accounts: self.accounts.as_ref().map(|(f, n)| (f.as_path(), *n)),
+        })
     }
 }
 
@@ -270,11 +295,21 @@ async fn serve_mock(
 
 /// Push the topic's notifications to the MDM at `mdm_url`.
 fn subscribe_mdm(mock: &RunningMock, mdm_url: &str) -> Result<(), StackError> {
+    subscribe(mock, &default_push_endpoint(mdm_url))
+}
+
+/// Where the reference MDM at `mdm_url` takes pushes.
+fn default_push_endpoint(mdm_url: &str) -> String {
+    format!("{}{}", mdm_url.trim_end_matches('/'), reference_mdm::PUSH_PATH)
+}
+
+/// Push the topic's notifications to `push_endpoint`.
+fn subscribe(mock: &RunningMock, push_endpoint: &str) -> Result<(), StackError> {
     mock.mock()
         .subscribe(PushSubscription {
             name: "projects/lockstep/subscriptions/mdm".into(),
             topic: TOPIC.into(),
-            push_endpoint: format!("{}{}", mdm_url.trim_end_matches('/'), reference_mdm::PUSH_PATH),
+            push_endpoint: push_endpoint.to_owned(),
             ..Default::default()
         })
         .map_err(|e| StackError::Mock(e.to_string()))
@@ -300,6 +335,8 @@ pub struct Stack {
     /// The id of the last Pub/Sub message published before this scenario
     /// began: what came before it is not this scenario's to wait for.
     push_baseline: u64,
+    /// `--accounts`: the existing accounts this scenario's people are.
+    lease: Option<crate::accounts::Lease>,
 }
 
 impl Stack {
@@ -311,6 +348,7 @@ impl Stack {
         vendor: &str,
         nonce: String,
         secrets: Secrets,
+        cast: &crate::accounts::Cast,
     ) -> Result<Stack, StackError> {
         let mut stack = match (&config.target, shared) {
             (Target::External(_) | Target::Docker(_), Some(shared)) => Stack {
@@ -326,6 +364,7 @@ impl Stack {
                 secrets,
                 container: shared.container.clone(),
                 push_baseline: 0,
+                lease: None,
             },
             (Target::External(_) | Target::Docker(_), None) => {
                 return Err(StackError::Other(format!(
@@ -342,6 +381,10 @@ impl Stack {
             .filter_map(|m| m.message_id.parse::<u64>().ok())
             .max()
             .unwrap_or(0);
+        if let (Some(pool), Some(_)) = (&config.accounts, shared) {
+            stack.lease =
+                Some(crate::accounts::lease(pool, cast, &stack.secrets, &stack.mail).await.map_err(StackError::Other)?);
+        }
         let observer_email = stack.email(OBSERVER);
         stack.create_account(&observer_email, OBSERVER, Role::SiteAdmin).await?;
         stack.observer = stack.sign_in(&observer_email).await?;
@@ -350,6 +393,9 @@ impl Stack {
 
     /// The e-mail address of `name` in this scenario.
     pub fn email(&self, name: &str) -> String {
+        if let Some(account) = self.lease.as_ref().and_then(|l| crate::accounts::email_of(l, name)) {
+            return account;
+        }
         format!("{}.{}@example.test", name.to_lowercase(), self.nonce)
     }
 
@@ -398,6 +444,7 @@ impl Stack {
             secrets,
             container: None,
             push_baseline: 0,
+            lease: None,
         })
     }
 
@@ -469,12 +516,27 @@ impl Stack {
     }
 
     pub async fn create_account(&self, email: &str, name: &str, role: Role) -> Result<(), StackError> {
+        if let Some(lease) = &self.lease {
+            // Pre-provisioned (`--accounts`): the account exists; its role is
+            // checked when it signs in.
+            return match lease.by_email(email) {
+                Some(_) => Ok(()),
+                None => Err(StackError::Other(format!(
+                    "{name} ({}) has no account leased from {}: the scenario's cast is read from its `Given {name} is a ...` steps before it starts",
+                    role.wire(),
+                    lease.file().display()
+                ))),
+            };
+        }
         let account = NewAccount { email, name, role: role.wire(), password: None };
         self.mdm.create_account(&account).await?.map_err(StackError::Refused)?;
         Ok(())
     }
 
     pub async fn sign_in(&self, email: &str) -> Result<String, StackError> {
+        if let Some(lease) = &self.lease {
+            return crate::accounts::sign_in(&self.mdm, lease, email).await.map_err(StackError::Other);
+        }
         let session = self.mdm.sign_in(&SignIn { email, password: None }).await?.map_err(StackError::Refused)?;
         Ok(session.token)
     }

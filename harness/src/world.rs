@@ -152,7 +152,8 @@ impl LockstepWorld {
             self.config = Some(config);
             return;
         }
-        match Stack::start(&config, shared.as_deref(), &self.vendor, nonce, self.secrets.clone()).await {
+        let cast = crate::accounts::Cast::of(feature, rule, scenario);
+        match Stack::start(&config, shared.as_deref(), &self.vendor, nonce, self.secrets.clone(), &cast).await {
             Ok(stack) => self.stack = Some(stack),
             // A before-hook failure fails the scenario with this message.
             Err(e) => panic!("could not start the scenario's stack: {e}"),

@@ -1,3 +1,5 @@
 //! What several integration tests share.
 
+pub(crate) mod negative_table;
 pub(crate) mod ports;
+pub(crate) mod process;

@@ -9,3 +9,4 @@ pub mod run;
 pub mod serve;
 pub mod sim;
 pub mod steps;
+pub mod target;

@@ -19,6 +19,8 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Mdm {
     base: String,
     http: reqwest::Client,
+    /// How long one call may take ([`CALL_TIMEOUT`] unless told).
+    timeout: Duration,
 }
 
 /// The protocol's refusal of one call: its status and error envelope.
@@ -61,7 +63,8 @@ impl std::fmt::Display for TransportFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TransportFailure::Refused => f.write_str("connection refused"),
-            TransportFailure::TimedOut(d) => write!(f, "timed out after {} s", d.as_secs()),
+            TransportFailure::TimedOut(d) if d.subsec_millis() == 0 => write!(f, "timed out after {} s", d.as_secs()),
+            TransportFailure::TimedOut(d) => write!(f, "timed out after {} s", d.as_secs_f64()),
             TransportFailure::Reset => f.write_str("connection reset"),
             TransportFailure::Other => f.write_str("transport failure"),
         }
@@ -79,9 +82,11 @@ pub enum DriverError {
     Deviation { operation: &'static str, status: u16, problem: String },
 }
 
-fn classify(e: &reqwest::Error) -> TransportFailure {
+/// Which transport failure `e` is: reqwest and hyper wrap the socket's
+/// `io::Error`, so the chain of sources is searched for it.
+fn classify(e: &reqwest::Error, timeout: Duration) -> TransportFailure {
     if e.is_timeout() {
-        return TransportFailure::TimedOut(CALL_TIMEOUT);
+        return TransportFailure::TimedOut(timeout);
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
@@ -91,7 +96,7 @@ fn classify(e: &reqwest::Error) -> TransportFailure {
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
                     return TransportFailure::Reset
                 }
-                std::io::ErrorKind::TimedOut => return TransportFailure::TimedOut(CALL_TIMEOUT),
+                std::io::ErrorKind::TimedOut => return TransportFailure::TimedOut(timeout),
                 _ => {}
             }
         }
@@ -112,8 +117,13 @@ struct Raw {
 
 impl Mdm {
     pub fn new(base: impl Into<String>) -> Self {
-        let http = reqwest::Client::builder().timeout(CALL_TIMEOUT).build().unwrap_or_else(|_| reqwest::Client::new());
-        Mdm { base: base.into().trim_end_matches('/').to_owned(), http }
+        Self::with_timeout(base, CALL_TIMEOUT)
+    }
+
+    /// A client whose calls time out after `timeout`.
+    pub fn with_timeout(base: impl Into<String>, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_else(|_| reqwest::Client::new());
+        Mdm { base: base.into().trim_end_matches('/').to_owned(), http, timeout }
     }
 
     pub fn base_url(&self) -> &str {
@@ -139,7 +149,7 @@ impl Mdm {
         let transport = |e: reqwest::Error| DriverError::Transport {
             operation,
             url: url.clone(),
-            failure: classify(&e),
+            failure: classify(&e, self.timeout),
             detail: e.to_string(),
         };
         let resp = req.send().await.map_err(transport)?;
@@ -437,4 +447,94 @@ fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wait for the request and read some of it (no io-util needed).
+    async fn read_some(stream: &tokio::net::TcpStream) {
+        let mut buf = [0u8; 4096];
+        loop {
+            if stream.readable().await.is_err() {
+                return;
+            }
+            match stream.try_read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                _ => return,
+            }
+        }
+    }
+
+    async fn about_failure(mdm: &Mdm) -> (TransportFailure, String) {
+        match mdm.about().await {
+            Err(e @ DriverError::Transport { failure, .. }) => (failure, e.to_string()),
+            other => panic!("expected a transport failure, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_connection_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        drop(listener);
+        let (failure, message) = about_failure(&Mdm::new(format!("http://{addr}"))).await;
+        assert_eq!(failure, TransportFailure::Refused, "{message}");
+        assert!(
+            message.starts_with(&format!("GET /about (http://{addr}/lockstep/v1/about): connection refused")),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_is_timed_out_after_the_call_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        // Accepts, reads the request, and says nothing.
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap_or_else(|e| panic!("{e}"));
+            read_some(&stream).await;
+            std::future::pending::<()>().await;
+        });
+        let mdm = Mdm::with_timeout(format!("http://{addr}"), Duration::from_millis(300));
+        let (failure, message) = about_failure(&mdm).await;
+        assert_eq!(failure, TransportFailure::TimedOut(Duration::from_millis(300)), "{message}");
+        assert!(message.contains(": timed out after 0.3 s: "), "{message}");
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_connection_dropped_with_a_reset_is_connection_reset() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        // Reads the request, then closes with SO_LINGER 0: the peer gets an RST.
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap_or_else(|e| panic!("{e}"));
+            read_some(&stream).await;
+            let _ = stream.set_zero_linger();
+            drop(stream);
+        });
+        let (failure, message) = about_failure(&Mdm::new(format!("http://{addr}"))).await;
+        assert_eq!(failure, TransportFailure::Reset, "{message}");
+        assert!(message.contains(": connection reset: "), "{message}");
+        let _ = server.await;
+    }
+
+    #[tokio::test]
+    async fn an_answering_server_is_no_transport_failure() {
+        // The negative control of the three above: the same call against a
+        // server that answers is no transport failure (here: not JSON).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap_or_else(|e| panic!("{e}"));
+            read_some(&stream).await;
+            let _ = stream.writable().await;
+            let _ = stream.try_write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
+        });
+        let answer = Mdm::new(format!("http://{addr}")).about().await;
+        assert!(matches!(answer, Err(DriverError::NotJson { status: 200, .. })), "{answer:?}");
+        let _ = server.await;
+    }
 }

@@ -95,6 +95,17 @@ impl MailSink {
         self.messages().into_iter().filter(|m| m.is_for(address)).collect()
     }
 
+    /// Forget the messages received so far for `address` (one recipient of
+    /// a shared sink starting afresh).
+    pub fn forget_to(&self, address: &str) {
+        let n = {
+            let mut mails = self.inbox.mails.lock().unwrap_or_else(PoisonError::into_inner);
+            mails.retain(|m| !m.is_for(address));
+            mails.len()
+        };
+        self.inbox.count.send_replace(n);
+    }
+
     /// Forget every message received so far.
     pub fn clear(&self) {
         self.inbox.mails.lock().unwrap_or_else(PoisonError::into_inner).clear();
