@@ -34,6 +34,11 @@ fn value_after<'a>(lines: &'a [String], marker: &str) -> &'a str {
     rest.split_whitespace().next().unwrap()
 }
 
+/// Send `request` and read its answer as JSON.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_banner_names_a_pubsub_emulator_that_serves_the_fleets_topic() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -71,16 +76,12 @@ async fn the_banner_names_a_pubsub_emulator_that_serves_the_fleets_topic() {
     assert!(made.status().is_success(), "{}", made.text().await.unwrap());
     let control = format!("http://{amapi}/_lockstep/v1");
     // fixtures/fleets/small.toml: enterprise LC00small, bearer token lockstep-small.
-    let token: Value = http
-        .post(format!("http://{amapi}/v1/enterprises/LC00small/enrollmentTokens"))
-        .bearer_auth("lockstep-small")
-        .json(&json!({"duration": "3600s"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = json_of(
+        http.post(format!("http://{amapi}/v1/enterprises/LC00small/enrollmentTokens"))
+            .bearer_auth("lockstep-small")
+            .json(&json!({"duration": "3600s"})),
+    )
+    .await;
     let registered = http
         .post(format!("{control}/devices:register"))
         .json(&json!({"enrollmentToken": token["value"], "profile": "google-pixel-8", "ownership": "fully-managed"}))
@@ -91,15 +92,7 @@ async fn the_banner_names_a_pubsub_emulator_that_serves_the_fleets_topic() {
 
     let mut received = Vec::new();
     for _ in 0..50 {
-        let pulled: Value = http
-            .post(format!("{sub}:pull"))
-            .json(&json!({"maxMessages": 10}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let pulled = json_of(http.post(format!("{sub}:pull")).json(&json!({"maxMessages": 10}))).await;
         received.extend(pulled["receivedMessages"].as_array().cloned().unwrap_or_default());
         if !received.is_empty() {
             break;
