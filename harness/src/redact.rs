@@ -54,6 +54,30 @@ impl Secrets {
         out
     }
 
+    /// A JSON document with every registered passcode masked inside its
+    /// string literals, and its numbers, keys' structure and layout left as
+    /// they are. A passcode is a string wherever Lockstep writes one; a JSON
+    /// number is a measurement (a step's duration in nanoseconds, a count),
+    /// and masking one that happens to equal a passcode would both break the
+    /// document for its consumers and tell a reader that passcode.
+    pub fn redact_json(&self, json: &str) -> String {
+        let mut out = String::with_capacity(json.len());
+        let mut rest = json;
+        while let Some(open) = rest.find('"') {
+            out.push_str(&rest[..=open]);
+            let literal = &rest[open + 1..];
+            let end = string_end(literal);
+            out.push_str(&self.redact(&literal[..end]));
+            rest = &literal[end..];
+            if let Some(close) = rest.strip_prefix('"') {
+                out.push('"');
+                rest = close;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
         // A panic while holding this lock cannot leave the set inconsistent.
         self.known.lock().unwrap_or_else(|e| e.into_inner())
@@ -65,6 +89,22 @@ pub fn stands_alone(text: &str, at: usize, secret: &str) -> bool {
     let before = text[..at].chars().next_back();
     let after = text[at + secret.len()..].chars().next();
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Where the JSON string literal whose text begins `literal` ends: the
+/// byte offset of its closing quote (one not escaped by a backslash), or
+/// the length of `literal` if it is never closed.
+fn string_end(literal: &str) -> usize {
+    let mut escaped = false;
+    for (at, c) in literal.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return at,
+            _ => {}
+        }
+    }
+    literal.len()
 }
 
 /// `text` with each whole-token occurrence of `secret` masked.
@@ -115,6 +155,25 @@ mod tests {
         assert_eq!(s.redact("\"4815\" then 4815"), "\"<redacted>\" then <redacted>");
         assert_eq!(s.redact("4815 44815 4815"), "<redacted> 44815 <redacted>");
         assert_eq!(s.redact("code ab12cd."), "code <redacted>.");
+    }
+
+    #[test]
+    fn json_numbers_are_measurements_and_are_never_masked() {
+        let s = Secrets::default();
+        s.register("482913");
+        s.register("4815");
+        let json = r#"{"name": "reset to 482913", "duration": 482913, "nanos": 4815,
+  "escaped": "a \"4815\" b", "list": [4815, "4815"], "key 4815": true}"#;
+        let out = s.redact_json(json);
+        assert_eq!(
+            out,
+            r#"{"name": "reset to <redacted>", "duration": 482913, "nanos": 4815,
+  "escaped": "a \"<redacted>\" b", "list": [4815, "<redacted>"], "key <redacted>": true}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed["duration"], 482913);
+        // An unterminated literal (never written by Lockstep) is still masked.
+        assert_eq!(s.redact_json(r#"["4815"#), r#"["<redacted>"#);
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn write_all(
     std::fs::create_dir_all(dir).map_err(|source| WriteError::Io { path: dir.to_owned(), source })?;
     let mut written = Vec::new();
     for (file, text) in outputs {
-        written.push(write_atomically(dir, file, &secrets.redact(&text))?);
+        // JSON reports keep their numbers: a duration that equals a passcode
+        // is not one (Secrets::redact_json).
+        let redacted = if file.ends_with(".json") { secrets.redact_json(&text) } else { secrets.redact(&text) };
+        written.push(write_atomically(dir, file, &redacted)?);
     }
     Ok(written)
 }
@@ -110,5 +113,22 @@ mod tests {
             .collect();
         assert_eq!(left, ["notes.txt"]);
         clear_owned(&dir.path().join("absent")).unwrap();
+    }
+
+    /// A step that took exactly as many nanoseconds as some passcode has
+    /// digits is still a step duration: the JSON reports stay JSON.
+    #[test]
+    fn a_duration_equal_to_a_passcode_leaves_the_json_reports_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::default();
+        // The fixture's steps take 3 ms: 3000000 ns.
+        secrets.register("3000000");
+        write_all(dir.path(), &super::super::fixtures::run(), &[], &secrets).unwrap();
+        for file in [cucumber_json::FILE, run_json::FILE] {
+            let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+            let parsed: Result<serde_json::Value, _> = serde_json::from_str(&text);
+            assert!(parsed.is_ok(), "{file} is not JSON: {parsed:?}");
+            assert!(text.contains("3000000"), "{file} keeps the duration");
+        }
     }
 }
