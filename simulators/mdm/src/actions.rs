@@ -20,7 +20,7 @@ use crate::mdm::Mdm;
 use crate::outcome::{self, Reason, ReasonCode};
 use crate::store::{parse_ts, Action, ActionKind, ActionStatus, Finish, NewNotification, StoreError};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 /// How far before our first attempt an operation's createTime may lie and
 /// still be ours (clock skew between the MDM and AMAPI). Our choice.
@@ -194,11 +194,22 @@ impl Mdm {
         Ok(candidates.into_iter().next().map(|(_, op)| op))
     }
 
-    /// Keep the operation's name, then read its outcome if it is done.
+    /// Keep the operation's name, then read its outcome if it is done,
+    /// from the answer or from a notification that came before it.
     fn adopt(&self, action: &Action, op: &Value) -> Result<(), StoreError> {
         let Some(name) = op.get("name").and_then(Value::as_str) else { return Ok(()) };
-        self.store.mark_sent(&action.id, name, self.now())?;
+        let early = {
+            // Under the same lock as the push handler's look-up: a
+            // notification is either kept for us here or finds the action.
+            let mut early = self.early_operations.lock().unwrap_or_else(PoisonError::into_inner);
+            self.store.mark_sent(&action.id, name, self.now())?;
+            early.take(name)
+        };
         self.apply_operation(op)?;
+        if let Some(finished) = early {
+            tracing::debug!(action = %action.id, "applying the COMMAND notification that came before the answer");
+            self.apply_operation(&finished)?;
+        }
         Ok(())
     }
 
@@ -206,7 +217,18 @@ impl Mdm {
     /// done and belongs to an unfinished action, finish that action.
     pub(crate) fn apply_operation(&self, op: &Value) -> Result<(), StoreError> {
         let Some(name) = op.get("name").and_then(Value::as_str) else { return Ok(()) };
-        let Some(action) = self.store.action_by_operation(name)? else { return Ok(()) };
+        let action = {
+            let mut early = self.early_operations.lock().unwrap_or_else(PoisonError::into_inner);
+            match self.store.action_by_operation(name)? {
+                Some(action) => action,
+                None => {
+                    if op.get("done").and_then(Value::as_bool) == Some(true) {
+                        early.keep(name, op);
+                    }
+                    return Ok(());
+                }
+            }
+        };
         if action.status.is_terminal() {
             return Ok(());
         }
@@ -413,5 +435,59 @@ pub(crate) fn scrub(message: &str, passcode: Option<&str>) -> String {
     match passcode.filter(|p| !p.is_empty()) {
         Some(p) => message.replace(p, "<redacted>"),
         None => message.to_owned(),
+    }
+}
+
+/// Finished operations not (yet) known as any action's command.
+///
+/// AMAPI delivers a command to an online device at once, and its COMMAND
+/// notification can reach the MDM before the answer to the issueCommand
+/// that created it does (Pub/Sub promises no order against an HTTP answer).
+/// Such a notification names an operation the MDM has not recorded yet;
+/// dropping it would leave the action waiting for the next poll. It is kept
+/// here until the answer comes and the action adopts the operation. Bounded:
+/// operations of other AMAPI clients land here too and are forgotten,
+/// oldest first, once [`EarlyOperations::CAPACITY`] are kept (the poll still
+/// finds any action whose notification was forgotten).
+#[derive(Debug, Default)]
+pub(crate) struct EarlyOperations {
+    kept: std::collections::VecDeque<(String, Value)>,
+}
+
+impl EarlyOperations {
+    const CAPACITY: usize = 64;
+
+    fn keep(&mut self, name: &str, op: &Value) {
+        self.kept.retain(|(n, _)| n != name);
+        if self.kept.len() == Self::CAPACITY {
+            self.kept.pop_front();
+        }
+        self.kept.push_back((name.to_owned(), op.clone()));
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let at = self.kept.iter().position(|(n, _)| n == name)?;
+        self.kept.remove(at).map(|(_, op)| op)
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn early_operations_are_taken_once_and_the_oldest_forgotten_first() {
+        let mut early = EarlyOperations::default();
+        for n in 0..=EarlyOperations::CAPACITY {
+            early.keep(&format!("op{n}"), &json!({ "name": format!("op{n}"), "done": true }));
+        }
+        assert_eq!(early.take("op0"), None, "the oldest was forgotten");
+        let last = format!("op{}", EarlyOperations::CAPACITY);
+        assert_eq!(early.take(&last).and_then(|o| o["name"].as_str().map(String::from)), Some(last.clone()));
+        assert_eq!(early.take(&last), None, "taken once");
+        early.keep("op1", &json!({ "name": "op1", "done": true, "v": 2 }));
+        assert_eq!(early.take("op1").map(|o| o["v"].clone()), Some(json!(2)), "a later notification replaces an earlier");
+        assert_eq!(early.take("op1"), None);
     }
 }

@@ -47,6 +47,9 @@ pub struct Mdm {
     pub(crate) activity: crate::activity::Tracker,
     /// Checks push tokens, when authenticated push is configured.
     pub(crate) push_auth: Option<crate::push_auth::PushVerifier>,
+    /// Finished operations whose COMMAND notification came before the
+    /// answer to their issueCommand (see [`crate::actions::EarlyOperations`]).
+    pub(crate) early_operations: Mutex<crate::actions::EarlyOperations>,
 }
 
 impl Mdm {
@@ -91,6 +94,7 @@ impl Mdm {
             mail_flush: tokio::sync::Mutex::new(()),
             activity: crate::activity::Tracker::default(),
             push_auth: config.push_auth.clone().map(crate::push_auth::PushVerifier::new),
+            early_operations: Mutex::default(),
         }))
     }
 
