@@ -198,9 +198,13 @@ pub struct Cast(pub Vec<(String, Role)>);
 impl Cast {
     /// The cast of `scenario`: its feature's and rule's backgrounds, then its own steps.
     pub fn of(feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario) -> Cast {
-        let person =
+        // Compiled once: a scenario's cast is read at its start, and `\w`'s
+        // Unicode tables made compiling it per scenario a visible cost.
+        static PERSON: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
             regex::Regex::new(r"^(\w+) is (?:a|an) (site administrator|administrator|helpdesk user|end user)$")
-                .expect("a valid regex");
+                .expect("a valid regex")
+        });
+        let person = &*PERSON;
         let steps = feature
             .background
             .iter()

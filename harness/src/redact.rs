@@ -11,6 +11,7 @@
 //! `Display` and a `Debug` that prints no characters, so they reach a log
 //! line only if code exposes them on purpose; this module is the backstop.
 
+use aho_corasick::AhoCorasick;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,16 @@ pub const MASK: &str = "<redacted>";
 /// The passcodes of one run, shared by every scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
-    known: Arc<Mutex<BTreeSet<String>>>,
+    known: Arc<Mutex<Known>>,
+}
+
+/// The registered passcodes, and the matcher that finds all of them in one
+/// pass over a text, made again only after a registration (a run redacts
+/// every log line and report against hundreds of passcodes).
+#[derive(Debug, Default)]
+struct Known {
+    passcodes: BTreeSet<String>,
+    matcher: Option<Arc<AhoCorasick>>,
 }
 
 impl Secrets {
@@ -29,29 +39,73 @@ impl Secrets {
     /// out to avoid masking ordinary numbers.
     pub fn register(&self, passcode: &str) {
         if passcode.chars().count() >= 4 {
-            self.lock().insert(passcode.to_owned());
+            let mut known = self.lock();
+            if known.passcodes.insert(passcode.to_owned()) {
+                known.matcher = None;
+            }
         }
     }
 
     /// Every passcode registered so far (for the leak test).
     pub fn all(&self) -> Vec<String> {
-        self.lock().iter().cloned().collect()
+        self.lock().passcodes.iter().cloned().collect()
     }
 
     /// `text` with every registered passcode that stands as a whole token
-    /// replaced by [`MASK`], longest first so a passcode that contains
-    /// another is masked whole.
+    /// replaced by [`MASK`]. Where occurrences overlap, the longest wins,
+    /// so a passcode that contains another is masked whole.
     pub fn redact(&self, text: &str) -> String {
-        let known = self.lock();
-        let mut by_length: Vec<&String> = known.iter().collect();
-        by_length.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        let mut out = text.to_owned();
-        for secret in by_length {
-            if out.contains(secret.as_str()) {
-                out = mask_tokens(&out, secret);
+        let matcher = match self.matcher() {
+            Ok(Some(matcher)) => matcher,
+            Ok(None) => return text.to_owned(),
+            // Never seen; masking too much is the safe way to fail.
+            Err(passcodes) => return passcodes.iter().fold(text.to_owned(), |out, p| out.replace(p.as_str(), MASK)),
+        };
+        // Every occurrence of every passcode, overlapping ones included,
+        // that stands as a token of its own.
+        let mut found: Vec<(usize, usize)> = matcher
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .filter(|&(start, end)| stands_alone(text, start, &text[start..end]))
+            .collect();
+        if found.is_empty() {
+            return text.to_owned();
+        }
+        found.sort_by_key(|&(start, end)| (std::cmp::Reverse(end - start), start));
+        let mut masked: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        for (start, end) in found {
+            if masked.iter().all(|&(s, e)| end <= s || start >= e) {
+                masked.push((start, end));
             }
         }
+        masked.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in masked {
+            out.push_str(&text[copied..start]);
+            out.push_str(MASK);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
         out
+    }
+
+    /// The matcher of every registered passcode, made if a registration
+    /// came since the last one; none while nothing is registered. If it
+    /// cannot be made (aho-corasick refuses only automata too large for
+    /// its state ids), the passcodes themselves.
+    fn matcher(&self) -> Result<Option<Arc<AhoCorasick>>, Vec<String>> {
+        let mut known = self.lock();
+        if known.passcodes.is_empty() {
+            return Ok(None);
+        }
+        if known.matcher.is_none() {
+            match AhoCorasick::new(&known.passcodes) {
+                Ok(m) => known.matcher = Some(Arc::new(m)),
+                Err(_) => return Err(known.passcodes.iter().cloned().collect()),
+            }
+        }
+        Ok(known.matcher.clone())
     }
 
     /// A JSON document with every registered passcode masked inside its
@@ -78,7 +132,7 @@ impl Secrets {
         out
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Known> {
         // A panic while holding this lock cannot leave the set inconsistent.
         self.known.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -105,22 +159,6 @@ fn string_end(literal: &str) -> usize {
         }
     }
     literal.len()
-}
-
-/// `text` with each whole-token occurrence of `secret` masked.
-fn mask_tokens(text: &str, secret: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for (at, _) in text.match_indices(secret) {
-        if at < copied || !stands_alone(text, at, secret) {
-            continue;
-        }
-        out.push_str(&text[copied..at]);
-        out.push_str(MASK);
-        copied = at + secret.len();
-    }
-    out.push_str(&text[copied..]);
-    out
 }
 
 #[cfg(test)]
