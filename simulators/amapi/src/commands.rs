@@ -6,7 +6,8 @@
 
 use crate::clock::{parse_duration, Timestamp};
 use crate::errors::ApiError;
-use crate::operations::{Operation, Outcome};
+use crate::operations::{Form, Operation, Outcome};
+use crate::wire::Answer;
 use crate::world::{device_name, DeviceRecord, Now, OperationRef, Outbox, World};
 use android_sim::{Agent, AgentCommand, BootState, CommandErrorCode, CommandOutcome, Passcode, ResetFlags};
 use serde_json::{Map, Value};
@@ -182,7 +183,8 @@ pub(crate) fn issue(
     device: &str,
     body: Map<String, Value>,
     now: Now,
-) -> Result<Value, ApiError> {
+    form: Form,
+) -> Result<Answer, ApiError> {
     let exists = world.enterprises.get(enterprise).is_some_and(|e| e.devices.contains_key(device));
     if !exists {
         return Err(ApiError::not_found(device_name(enterprise, device)));
@@ -208,7 +210,7 @@ pub(crate) fn issue(
         new_password: request.new_password,
         outcome: Outcome::Pending,
     };
-    let answer = op.render(&device_name(enterprise, device));
+    let answer = op.render_as(&device_name(enterprise, device), form);
     let at = OperationRef { enterprise: enterprise.to_owned(), device: device.to_owned(), operation: id };
     retirements.insert((op.deadline().plus(RETENTION).as_unix_millis(), id), at.clone());
     deadlines.insert((op.deadline().as_unix_millis(), id), at);
