@@ -11,6 +11,7 @@ use crate::wire::Answer;
 use crate::world::{device_name, DeviceRecord, Now, OperationRef, Outbox, World};
 use android_sim::{Agent, AgentCommand, BootState, CommandErrorCode, CommandOutcome, Passcode, ResetFlags};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Ten minutes, AMAPI's documented default `duration`.
@@ -200,23 +201,31 @@ pub(crate) fn issue(
             d.operations.remove(&oldest);
         }
     }
+    let home = d.home(enterprise);
     let op = Operation {
         id,
         kind: request.kind,
         create_time: now.at,
         duration: request.duration,
-        user_name: format!("enterprises/{enterprise}/users/{}", d.user_id),
+        home: Arc::clone(&home),
         echo: request.echo,
         new_password: request.new_password,
         outcome: Outcome::Pending,
     };
-    let answer = op.render_as(&device_name(enterprise, device), form);
-    let at = OperationRef { enterprise: enterprise.to_owned(), device: device.to_owned(), operation: id };
-    retirements.insert((op.deadline().plus(RETENTION).as_unix_millis(), id), at.clone());
-    deadlines.insert((op.deadline().as_unix_millis(), id), at);
+    let answer = op.render_as(enterprise, device, form);
+    let deadline = op.deadline();
+    retirements.insert(
+        (deadline.plus(RETENTION).as_unix_millis(), id),
+        OperationRef { home: Arc::clone(&home), operation: id },
+    );
     d.operations.insert(id, op);
     d.queue.push_back(id);
     deliver(enterprise, d, now, outbox);
+    // Only a command still pending needs its deadline watched (one the
+    // device ran at once would leave the index again right away).
+    if d.operations.get(&id).is_some_and(Operation::is_pending) {
+        deadlines.insert((deadline.as_unix_millis(), id), OperationRef { home, operation: id });
+    }
     Ok(answer)
 }
 
@@ -270,11 +279,11 @@ pub(crate) fn expire_due(world: &mut World, now: Now) {
             break;
         }
         let r = entry.remove();
-        let Some(d) = enterprises.get_mut(&r.enterprise).and_then(|e| e.devices.get_mut(&r.device)) else {
+        let Some(d) = enterprises.get_mut(&r.home.enterprise).and_then(|e| e.devices.get_mut(&r.home.device)) else {
             continue;
         };
         if d.operations.get(&r.operation).is_some_and(Operation::is_pending) {
-            crate::operations::finish(&r.enterprise, d, r.operation, Outcome::Expired, outbox);
+            crate::operations::finish(&r.home.enterprise, d, r.operation, Outcome::Expired, outbox);
         }
     }
     while let Some(entry) = retirements.first_entry() {
@@ -282,7 +291,7 @@ pub(crate) fn expire_due(world: &mut World, now: Now) {
             break;
         }
         let r = entry.remove();
-        if let Some(d) = enterprises.get_mut(&r.enterprise).and_then(|e| e.devices.get_mut(&r.device)) {
+        if let Some(d) = enterprises.get_mut(&r.home.enterprise).and_then(|e| e.devices.get_mut(&r.home.device)) {
             if d.operations.get(&r.operation).is_some_and(|o| !o.is_pending()) {
                 d.operations.remove(&r.operation);
             }

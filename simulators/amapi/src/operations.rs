@@ -10,9 +10,10 @@ use crate::clock::{format_duration, Timestamp};
 use crate::commands::CommandType;
 use crate::errors::{ApiError, Code};
 use crate::wire::{self, Query};
-use crate::world::{device_name, DeviceRecord, Enterprise, NotificationType, Outbox, World};
+use crate::world::{device_name, DeviceHome, DeviceRecord, Enterprise, NotificationType, Outbox, World};
 use android_sim::{CommandErrorCode, Passcode};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `@type` of an operation's metadata.
@@ -35,7 +36,8 @@ pub(crate) struct Operation {
     pub kind: CommandType,
     pub create_time: Timestamp,
     pub duration: Duration,
-    pub user_name: String,
+    /// Its device's home, which holds the `userName` of the metadata.
+    pub home: Arc<DeviceHome>,
     /// What the request carried besides type and duration (flags, *Params),
     /// echoed in the metadata.
     pub echo: Map<String, Value>,
@@ -67,7 +69,7 @@ impl Operation {
         metadata.insert("type".into(), Value::String(self.kind.amapi_name().into()));
         metadata.insert("createTime".into(), Value::String(self.create_time.rfc3339()));
         metadata.insert("duration".into(), Value::String(format_duration(self.duration)));
-        metadata.insert("userName".into(), Value::String(self.user_name.clone()));
+        metadata.insert("userName".into(), Value::String(self.home.user_name.clone()));
         for (k, v) in &self.echo {
             metadata.insert(k.clone(), v.clone());
         }
@@ -112,11 +114,11 @@ impl Operation {
     /// The Operation resource in the wanted form. The serialized form is
     /// written straight from the record, byte for byte what serializing
     /// [`Operation::render`] gives, without building the value.
-    pub(crate) fn render_as(&self, device_name: &str, form: Form) -> wire::Answer {
+    pub(crate) fn render_as(&self, enterprise: &str, device: &str, form: Form) -> wire::Answer {
         match form {
-            Form::Value => wire::Answer::Value(self.render(device_name)),
+            Form::Value => wire::Answer::Value(self.render(&device_name(enterprise, device))),
             Form::Json { pretty } => {
-                let view = View { op: self, device_name };
+                let view = View { op: self, enterprise, device };
                 let mut out = Vec::with_capacity(512);
                 // Serializing strings and `Value`s into a Vec cannot fail.
                 let _ = if pretty {
@@ -134,7 +136,8 @@ impl Operation {
 /// value in the order a `serde_json::Map` keeps them (sorted).
 struct View<'a> {
     op: &'a Operation,
-    device_name: &'a str,
+    enterprise: &'a str,
+    device: &'a str,
 }
 
 /// An `error` status: `{"code": N, "message": "..."}`.
@@ -191,7 +194,7 @@ impl serde::Serialize for Metadata<'_> {
             ("duration", Some(&duration), false),
             ("errorCode", error_code, true),
             ("type", Some(op.kind.amapi_name()), false),
-            ("userName", Some(&op.user_name), false),
+            ("userName", Some(&op.home.user_name), false),
         ];
         let mut m = s.serialize_map(None)?;
         let mut echo = op.echo.iter().peekable();
@@ -226,7 +229,8 @@ impl serde::Serialize for View<'_> {
             m.serialize_entry("error", error)?;
         }
         m.serialize_entry("metadata", &Metadata { op })?;
-        m.serialize_entry("name", &format_args!("{}/operations/{}", self.device_name, op.id))?;
+        let (e, d) = (self.enterprise, self.device);
+        m.serialize_entry("name", &format_args!("enterprises/{e}/devices/{d}/operations/{}", op.id))?;
         m.end()
     }
 }
@@ -282,7 +286,7 @@ fn find<'a>(e: &'a Enterprise, device: &str, op: &str) -> Result<(&'a DeviceReco
 
 pub(crate) fn get(e: &Enterprise, device: &str, op: &str, form: Form) -> Result<wire::Answer, ApiError> {
     let (d, o) = find(e, device, op)?;
-    Ok(o.render_as(&e.device_name(&d.id), form))
+    Ok(o.render_as(&e.id, &d.id, form))
 }
 
 /// Our choice: list is implemented (AMAPI may answer UNIMPLEMENTED), in
@@ -329,11 +333,10 @@ pub(crate) fn cancel(world: &mut World, enterprise: &str, device: &str, op: &str
 
 /// Record how an operation ended and queue its COMMAND notification.
 pub(crate) fn finish(enterprise: &str, d: &mut DeviceRecord, id: i64, outcome: Outcome, outbox: &mut Outbox) {
-    let name = device_name(enterprise, &d.id);
     if let Some(o) = d.operations.get_mut(&id) {
         o.outcome = outcome;
         o.new_password = None;
-        outbox.push(enterprise, NotificationType::Command, || o.render(&name));
+        outbox.push(enterprise, NotificationType::Command, || o.render(&device_name(enterprise, &d.id)));
         outbox.ended((o.deadline().as_unix_millis(), id));
         d.queue.retain(|q| *q != id);
     }
@@ -409,6 +412,7 @@ mod tests {
             user in ".{0,40}",
             echo in echo(),
             outcome in outcome(),
+            enterprise in "[a-zA-Z0-9/\"é]{0,12}",
             device in "[a-z0-9/\"é]{0,30}",
             pretty in any::<bool>(),
         ) {
@@ -417,16 +421,16 @@ mod tests {
                 kind,
                 create_time: Timestamp::from_unix_millis(created),
                 duration: Duration::new(secs, nanos),
-                user_name: user,
+                home: Arc::new(DeviceHome { enterprise: "e".into(), device: "d".into(), user_name: user }),
                 echo,
                 new_password: None,
                 outcome,
             };
-            let straight = match op.render_as(&device, Form::Json { pretty }) {
+            let straight = match op.render_as(&enterprise, &device, Form::Json { pretty }) {
                 wire::Answer::Json(bytes) => bytes,
                 wire::Answer::Value(_) => unreachable!("asked for JSON"),
             };
-            let via_value = wire::to_json_bytes(&op.render(&device), pretty);
+            let via_value = wire::to_json_bytes(&op.render(&device_name(&enterprise, &device)), pretty);
             prop_assert_eq!(String::from_utf8(straight).unwrap(), String::from_utf8(via_value).unwrap());
         }
     }
