@@ -95,7 +95,7 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     }
     mock.record(Record {
         seq: 0,
-        method: parts.method.to_string(),
+        method: parts.method.clone(),
         path,
         query,
         route: call.map(Call::id),

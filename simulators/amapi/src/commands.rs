@@ -165,9 +165,9 @@ fn reset_flags(echo: &Map<String, Value>) -> ResetFlags {
 /// virtual clock makes that common), the later one takes the next unused
 /// millisecond, so ids stay unique and in issue order; createTime itself is
 /// not changed.
-fn next_operation_id(world: &mut World, at: Timestamp) -> i64 {
-    let id = at.as_unix_millis().max(world.last_operation_id + 1);
-    world.last_operation_id = id;
+fn next_operation_id(last_operation_id: &mut i64, at: Timestamp) -> i64 {
+    let id = at.as_unix_millis().max(*last_operation_id + 1);
+    *last_operation_id = id;
     id
 }
 
@@ -186,16 +186,12 @@ pub(crate) fn issue(
     now: Now,
     form: Form,
 ) -> Result<Answer, ApiError> {
-    let exists = world.enterprises.get(enterprise).is_some_and(|e| e.devices.contains_key(device));
-    if !exists {
-        return Err(ApiError::not_found(device_name(enterprise, device)));
-    }
-    let request = read(body)?;
-    let id = next_operation_id(world, now.at);
-    let World { enterprises, deadlines, retirements, outbox, .. } = world;
+    let World { enterprises, deadlines, retirements, outbox, last_operation_id, .. } = world;
     let Some(d) = enterprises.get_mut(enterprise).and_then(|e| e.devices.get_mut(device)) else {
         return Err(ApiError::not_found(device_name(enterprise, device)));
     };
+    let request = read(body)?;
+    let id = next_operation_id(last_operation_id, now.at);
     if d.operations.len() >= MAX_OPERATIONS_PER_DEVICE {
         if let Some(oldest) = d.operations.values().find(|o| !o.is_pending()).map(|o| o.id) {
             d.operations.remove(&oldest);
