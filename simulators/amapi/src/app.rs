@@ -32,6 +32,48 @@ pub(crate) fn router(mock: Mock) -> Router {
     Router::new().fallback(handle).with_state(mock)
 }
 
+/// What [`router`] serves, as a hyper service without the router around
+/// its one fallback handler: the same answers, as axum's top-level route
+/// finishes them (a `content-length` for a body of known size, no body
+/// for HEAD or for a successful CONNECT; axum 0.8's `RouteFuture`).
+pub(crate) fn service(
+    mock: Mock,
+) -> impl hyper::service::Service<
+    http::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl std::future::Future<Output = Result<Response, std::convert::Infallible>> + Send + 'static,
+> + Clone
+       + Send
+       + 'static {
+    hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+        let mock = mock.clone();
+        async move {
+            let method = request.method().clone();
+            let mut response = handle(State(mock), request.map(Body::new)).await;
+            if method == http::Method::CONNECT && response.status().is_success() {
+                let headers = response.headers();
+                if headers.contains_key(http::header::CONTENT_LENGTH)
+                    || headers.contains_key(http::header::TRANSFER_ENCODING)
+                    || hyper::body::Body::size_hint(response.body()).lower() != 0
+                {
+                    *response.body_mut() = Body::empty();
+                }
+            } else {
+                if !response.headers().contains_key(http::header::CONTENT_LENGTH) {
+                    if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
+                        response.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(size));
+                    }
+                }
+                if method == http::Method::HEAD {
+                    *response.body_mut() = Body::empty();
+                }
+            }
+            Ok(response)
+        }
+    })
+}
+
 async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
