@@ -240,6 +240,7 @@ async fn kept_per_command(mock: &Mock, devices: usize, n: usize) {
     use tower::ServiceExt;
     let router = mock.router();
     let before = live();
+    let started = Instant::now();
     for i in 0..n {
         let uri = format!("/v1/enterprises/{ENTERPRISE}/devices/d{:05}:issueCommand", i % devices);
         let req = http::Request::post(uri).body(axum::body::Body::from(r#"{"type":"LOCK"}"#)).unwrap();
@@ -247,8 +248,10 @@ async fn kept_per_command(mock: &Mock, devices: usize, n: usize) {
         assert!(response.status().is_success());
         let _ = response.into_body().collect().await;
     }
+    let elapsed = started.elapsed();
     let after = live();
     let per = after.saturating_sub(before) / n;
+    println!("in process (router, no sockets): {:.2} µs per issueCommand", elapsed.as_secs_f64() * 1e6 / n as f64);
     println!("bytes kept per command after {n} more commands: {per} (journal included; operations age out 24 h after their deadline, at most 1,000 per device)");
 }
 

@@ -7,9 +7,10 @@
 use crate::errors::{ApiError, Code};
 use crate::faults::{After, Target};
 use crate::journal::{redacted_body, Record};
+use crate::operations::Form;
 use crate::routes::{self, Call};
 use crate::tolerance::Finding;
-use crate::wire::{self, Query};
+use crate::wire::{self, Answer, Query};
 use crate::world::{Now, World};
 use crate::{apps, commands, devices, enrollment, enterprises, migration, operations, policies, signup, webapps, Mock};
 use axum::body::Body;
@@ -29,6 +30,48 @@ pub const CONTROL_PREFIX: &str = "/_lockstep/";
 
 pub(crate) fn router(mock: Mock) -> Router {
     Router::new().fallback(handle).with_state(mock)
+}
+
+/// What [`router`] serves, as a hyper service without the router around
+/// its one fallback handler: the same answers, as axum's top-level route
+/// finishes them (a `content-length` for a body of known size, no body
+/// for HEAD or for a successful CONNECT; axum 0.8's `RouteFuture`).
+pub(crate) fn service(
+    mock: Mock,
+) -> impl hyper::service::Service<
+    http::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl std::future::Future<Output = Result<Response, std::convert::Infallible>> + Send + 'static,
+> + Clone
+       + Send
+       + 'static {
+    hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+        let mock = mock.clone();
+        async move {
+            let method = request.method().clone();
+            let mut response = handle(State(mock), request.map(Body::new)).await;
+            if method == http::Method::CONNECT && response.status().is_success() {
+                let headers = response.headers();
+                if headers.contains_key(http::header::CONTENT_LENGTH)
+                    || headers.contains_key(http::header::TRANSFER_ENCODING)
+                    || hyper::body::Body::size_hint(response.body()).lower() != 0
+                {
+                    *response.body_mut() = Body::empty();
+                }
+            } else {
+                if !response.headers().contains_key(http::header::CONTENT_LENGTH) {
+                    if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
+                        response.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(size));
+                    }
+                }
+                if method == http::Method::HEAD {
+                    *response.body_mut() = Body::empty();
+                }
+            }
+            Ok(response)
+        }
+    })
 }
 
 async fn handle(State(mock): State<Mock>, request: Request) -> Response {
@@ -66,24 +109,25 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     let time = mock.now();
     let mut findings = Vec::new();
     let (status, body, pretty) = match (decision.error, &resolved) {
-        (Some(fault), _) => (fault.status, fault.to_body(), true),
-        (None, Err(e)) => (e.status, e.to_body(), true),
+        (Some(fault), _) => (fault.status, Answer::Value(fault.to_body()), true),
+        (None, Err(e)) => (e.status, Answer::Value(e.to_body()), true),
         (None, Ok(call)) => match execute(&mock, call, query.as_deref(), &parts.headers, &bytes, &mut findings) {
             Ok((v, pretty)) => (200, v, pretty),
-            Err(e) => (e.status, e.to_body(), true),
+            Err(e) => (e.status, Answer::Value(e.to_body()), true),
         },
     };
     let (status, body) = match decision.after {
         None => (status, body),
-        Some(After::LoseAnswer(lost)) => (lost.status, lost.to_body()),
+        Some(After::LoseAnswer(lost)) => (lost.status, Answer::Value(lost.to_body())),
         Some(After::StartOutage(id)) => {
+            let body = body.into_value();
             if let Some(until) = command_deadline(&body).filter(|_| status == 200) {
                 mock.start_outage(&id, until);
             }
-            (status, body)
+            (status, Answer::Value(body))
         }
     };
-    let out = Bytes::from(wire::to_json_bytes(&body, pretty));
+    let out = Bytes::from(body.into_bytes(pretty));
     let call = resolved.as_ref().ok();
     // Strict mode: what Google merely tolerates is a finding and a warning.
     let findings = if mock.is_strict() { findings } else { Vec::new() };
@@ -93,7 +137,7 @@ async fn handle(State(mock): State<Mock>, request: Request) -> Response {
     }
     mock.record(Record {
         seq: 0,
-        method: parts.method.to_string(),
+        method: parts.method.clone(),
         path,
         query,
         route: call.map(Call::id),
@@ -159,7 +203,7 @@ fn execute(
     headers: &HeaderMap,
     body: &Bytes,
     findings: &mut Vec<Finding>,
-) -> Result<(Value, bool), ApiError> {
+) -> Result<(Answer, bool), ApiError> {
     let mut q = Query::parse(raw_query)?;
     // Unknown parameters are refused before anything happens.
     q.check_known(routes::query_parameters(call.id()))?;
@@ -180,7 +224,7 @@ fn execute(
     mock.follow_callbacks(callbacks);
     let answer = result?;
     let answer = match &q.fields {
-        Some(fields) => crate::partial::trim(fields, &answer)?,
+        Some(fields) => Answer::Value(crate::partial::trim(fields, &answer.into_value())?),
         None => answer,
     };
     Ok((answer, q.pretty))
@@ -198,7 +242,26 @@ struct Context<'a> {
     findings: &'a mut Vec<Finding>,
 }
 
-fn dispatch(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> Result<Value, ApiError> {
+fn dispatch(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> Result<Answer, ApiError> {
+    let Context { token, host, body, now, findings } = cx;
+    // The two calls an MDM makes most are serialized straight from the
+    // operation, unless a `fields` selection has to trim a value first.
+    let form = Form::of(q);
+    if form != Form::Value {
+        match call {
+            Call::DevicesIssueCommand { e, d } => {
+                enterprise(world, e)?;
+                let body = wire::parse_body_noting(body, "Command", "command", findings)?;
+                return commands::issue(world, e, d, body, now, form);
+            }
+            Call::OperationsGet { e, d, o } => return operations::get(enterprise(world, e)?, d, o, form),
+            _ => {}
+        }
+    }
+    dispatch_value(world, call, q, Context { token, host, body, now, findings }).map(Answer::Value)
+}
+
+fn dispatch_value(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> Result<Value, ApiError> {
     let Context { token, host, body, now, findings } = cx;
     match call {
         Call::EnterprisesCreate => {
@@ -224,10 +287,12 @@ fn dispatch(world: &mut World, call: &Call, q: &mut Query, cx: Context<'_>) -> R
         Call::DevicesIssueCommand { e, d } => {
             enterprise(world, e)?;
             let body = wire::parse_body_noting(body, "Command", "command", findings)?;
-            commands::issue(world, e, d, body, now)
+            commands::issue(world, e, d, body, now, Form::Value).map(Answer::into_value)
         }
         Call::OperationsList { e, d } => operations::list(enterprise(world, e)?, d, q),
-        Call::OperationsGet { e, d, o } => operations::get(enterprise(world, e)?, d, o),
+        Call::OperationsGet { e, d, o } => {
+            operations::get(enterprise(world, e)?, d, o, Form::Value).map(Answer::into_value)
+        }
         Call::OperationsCancel { e, d, o } => {
             enterprise(world, e)?;
             wire::parse_body_noting(body, "Empty", "body", findings)?;

@@ -6,10 +6,12 @@
 
 use crate::clock::{parse_duration, Timestamp};
 use crate::errors::ApiError;
-use crate::operations::{Operation, Outcome};
+use crate::operations::{Form, Operation, Outcome};
+use crate::wire::Answer;
 use crate::world::{device_name, DeviceRecord, Now, OperationRef, Outbox, World};
 use android_sim::{Agent, AgentCommand, BootState, CommandErrorCode, CommandOutcome, Passcode, ResetFlags};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Ten minutes, AMAPI's documented default `duration`.
@@ -163,9 +165,9 @@ fn reset_flags(echo: &Map<String, Value>) -> ResetFlags {
 /// virtual clock makes that common), the later one takes the next unused
 /// millisecond, so ids stay unique and in issue order; createTime itself is
 /// not changed.
-fn next_operation_id(world: &mut World, at: Timestamp) -> i64 {
-    let id = at.as_unix_millis().max(world.last_operation_id + 1);
-    world.last_operation_id = id;
+fn next_operation_id(last_operation_id: &mut i64, at: Timestamp) -> i64 {
+    let id = at.as_unix_millis().max(*last_operation_id + 1);
+    *last_operation_id = id;
     id
 }
 
@@ -182,39 +184,44 @@ pub(crate) fn issue(
     device: &str,
     body: Map<String, Value>,
     now: Now,
-) -> Result<Value, ApiError> {
-    let exists = world.enterprises.get(enterprise).is_some_and(|e| e.devices.contains_key(device));
-    if !exists {
-        return Err(ApiError::not_found(device_name(enterprise, device)));
-    }
-    let request = read(body)?;
-    let id = next_operation_id(world, now.at);
-    let World { enterprises, deadlines, retirements, outbox, .. } = world;
+    form: Form,
+) -> Result<Answer, ApiError> {
+    let World { enterprises, deadlines, retirements, outbox, last_operation_id, .. } = world;
     let Some(d) = enterprises.get_mut(enterprise).and_then(|e| e.devices.get_mut(device)) else {
         return Err(ApiError::not_found(device_name(enterprise, device)));
     };
+    let request = read(body)?;
+    let id = next_operation_id(last_operation_id, now.at);
     if d.operations.len() >= MAX_OPERATIONS_PER_DEVICE {
         if let Some(oldest) = d.operations.values().find(|o| !o.is_pending()).map(|o| o.id) {
             d.operations.remove(&oldest);
         }
     }
+    let home = d.home(enterprise);
     let op = Operation {
         id,
         kind: request.kind,
         create_time: now.at,
         duration: request.duration,
-        user_name: format!("enterprises/{enterprise}/users/{}", d.user_id),
+        home: Arc::clone(&home),
         echo: request.echo,
         new_password: request.new_password,
         outcome: Outcome::Pending,
     };
-    let answer = op.render(&device_name(enterprise, device));
-    let at = OperationRef { enterprise: enterprise.to_owned(), device: device.to_owned(), operation: id };
-    retirements.insert((op.deadline().plus(RETENTION).as_unix_millis(), id), at.clone());
-    deadlines.insert((op.deadline().as_unix_millis(), id), at);
+    let answer = op.render_as(enterprise, device, form);
+    let deadline = op.deadline();
+    retirements.insert(
+        (deadline.plus(RETENTION).as_unix_millis(), id),
+        OperationRef { home: Arc::clone(&home), operation: id },
+    );
     d.operations.insert(id, op);
     d.queue.push_back(id);
     deliver(enterprise, d, now, outbox);
+    // Only a command still pending needs its deadline watched (one the
+    // device ran at once would leave the index again right away).
+    if d.operations.get(&id).is_some_and(Operation::is_pending) {
+        deadlines.insert((deadline.as_unix_millis(), id), OperationRef { home, operation: id });
+    }
     Ok(answer)
 }
 
@@ -268,11 +275,11 @@ pub(crate) fn expire_due(world: &mut World, now: Now) {
             break;
         }
         let r = entry.remove();
-        let Some(d) = enterprises.get_mut(&r.enterprise).and_then(|e| e.devices.get_mut(&r.device)) else {
+        let Some(d) = enterprises.get_mut(&r.home.enterprise).and_then(|e| e.devices.get_mut(&r.home.device)) else {
             continue;
         };
         if d.operations.get(&r.operation).is_some_and(Operation::is_pending) {
-            crate::operations::finish(&r.enterprise, d, r.operation, Outcome::Expired, outbox);
+            crate::operations::finish(&r.home.enterprise, d, r.operation, Outcome::Expired, outbox);
         }
     }
     while let Some(entry) = retirements.first_entry() {
@@ -280,7 +287,7 @@ pub(crate) fn expire_due(world: &mut World, now: Now) {
             break;
         }
         let r = entry.remove();
-        if let Some(d) = enterprises.get_mut(&r.enterprise).and_then(|e| e.devices.get_mut(&r.device)) {
+        if let Some(d) = enterprises.get_mut(&r.home.enterprise).and_then(|e| e.devices.get_mut(&r.home.device)) {
             if d.operations.get(&r.operation).is_some_and(|o| !o.is_pending()) {
                 d.operations.remove(&r.operation);
             }

@@ -335,6 +335,7 @@ pub(crate) fn register(world: &mut World, r: &Registration, now: Now) -> Result<
         previous_names,
         operations: BTreeMap::new(),
         queue: VecDeque::new(),
+        home: None,
     };
     let Some(e) = world.enterprises.get_mut(&enterprise) else {
         return Err(ApiError::not_found(format!("enterprises/{enterprise}")));

@@ -66,7 +66,7 @@ pub fn redacted_body(body: &Bytes) -> Option<Bytes> {
 #[derive(Clone, Debug)]
 pub(crate) struct Record {
     pub seq: u64,
-    pub method: String,
+    pub method: http::Method,
     pub path: String,
     pub query: Option<String>,
     pub route: Option<&'static str>,
@@ -122,7 +122,7 @@ impl Record {
     fn entry(&self) -> JournalEntry {
         JournalEntry {
             seq: self.seq,
-            method: self.method.clone(),
+            method: self.method.to_string(),
             path: self.path.clone(),
             query: self.query.clone(),
             route: self.route.map(str::to_owned),
@@ -156,7 +156,7 @@ pub struct JournalFilter {
 
 impl JournalFilter {
     fn matches(&self, r: &Record) -> bool {
-        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
+        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(r.method.as_str()))
             && self.route.as_deref().is_none_or(|x| r.route == Some(x))
             && self.path_prefix.as_deref().is_none_or(|p| r.path.starts_with(p))
             && self.enterprise.as_deref().is_none_or(|e| r.enterprise.as_deref() == Some(e))
@@ -257,7 +257,7 @@ mod tests {
     fn record(method: &str, path: &str, status: u16, body: &str) -> Record {
         Record {
             seq: 0,
-            method: method.into(),
+            method: http::Method::from_bytes(method.as_bytes()).unwrap(),
             path: path.into(),
             query: None,
             route: None,

@@ -52,6 +52,28 @@ pub async fn serve_router(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    serve_service(listener, hyper_util::service::TowerToHyperService::new(router), protocols, limits, shutdown).await
+}
+
+/// [`serve_router`] for any hyper service answering axum responses (the
+/// AMAPI mock serves its one handler directly, without a router).
+pub(crate) async fn serve_service<S>(
+    listener: TcpListener,
+    service: S,
+    protocols: Protocols,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -78,7 +100,7 @@ pub async fn serve_router(
                 continue;
             }
         };
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let service = service.clone();
         let mut stopped = stopped.clone();
         while connections.try_join_next().is_some() {}
         connections.spawn(tracing::Instrument::in_current_span(async move {

@@ -9,6 +9,7 @@ use crate::schema;
 use crate::wire::percent_decode;
 use http::Method;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -177,26 +178,44 @@ fn not_found() -> ApiError {
 /// Resolve a request line to a call.
 pub(crate) fn resolve(method: &Method, path: &str) -> Result<Call, ApiError> {
     let rest = path.strip_prefix("/v1/").ok_or_else(not_found)?;
-    let raw: Vec<&str> = rest.split('/').collect();
-    let mut segs = Vec::with_capacity(raw.len());
-    for s in &raw {
-        let decoded = percent_decode(s, false).ok_or_else(not_found)?;
+    // A segment without escapes is used as it is (decoding would copy it
+    // unchanged).
+    let mut segs: Vec<Cow<'_, str>> = Vec::with_capacity(8);
+    for s in rest.split('/') {
+        let decoded = if s.contains('%') {
+            Cow::Owned(percent_decode(s, false).ok_or_else(not_found)?)
+        } else {
+            Cow::Borrowed(s)
+        };
         if decoded.is_empty() || decoded.contains('/') {
             return Err(not_found());
         }
         segs.push(decoded);
     }
-    let (last, verb) = match segs.last().and_then(|l| l.split_once(':')) {
-        Some((id, verb)) => (id.to_owned(), Some(verb.to_owned())),
-        None => (segs.last().cloned().unwrap_or_default(), None),
-    };
-    if let Some(l) = segs.last_mut() {
-        *l = last;
+    let mut verb: Option<Cow<'_, str>> = None;
+    if let Some(last) = segs.pop() {
+        let last = match last {
+            Cow::Borrowed(l) => match l.split_once(':') {
+                Some((id, v)) => {
+                    verb = Some(Cow::Borrowed(v));
+                    Cow::Borrowed(id)
+                }
+                None => Cow::Borrowed(l),
+            },
+            Cow::Owned(l) => match l.split_once(':') {
+                Some((id, v)) => {
+                    verb = Some(Cow::Owned(v.to_owned()));
+                    Cow::Owned(id.to_owned())
+                }
+                None => Cow::Owned(l),
+            },
+        };
+        segs.push(last);
     }
-    if segs.iter().any(String::is_empty) {
+    if segs.iter().any(|s| s.is_empty()) {
         return Err(not_found());
     }
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let s: Vec<&str> = segs.iter().map(|s| &**s).collect();
     let m = method.as_str();
     let own = |x: &str| x.to_owned();
     let call = match (m, s.as_slice(), verb.as_deref()) {
@@ -340,6 +359,15 @@ mod tests {
         assert_eq!(METHODS.len(), 36);
         let c = resolve(&Method::POST, "/v1/signupUrls").unwrap();
         assert_eq!(c.enterprise(), None);
+    }
+
+    #[test]
+    fn escaped_segments_resolve_like_plain_ones() {
+        let plain = resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc:issueCommand").unwrap();
+        assert_eq!(resolve(&Method::POST, "/v1/enterprises/LC%31/devices/ab%63:issueCommand").unwrap(), plain);
+        assert_eq!(resolve(&Method::POST, "/v1/enterprises/LC1/devices/abc%3AissueCommand").unwrap(), plain);
+        assert!(resolve(&Method::GET, "/v1/enterprises/LC1/devices/a%2Fb").is_err());
+        assert!(resolve(&Method::GET, "/v1/enterprises/LC1/devices/a%zz").is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use crate::clock::{parse_duration, Timestamp};
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::LazyLock;
 
 static DISCOVERY_TEXT: &str = include_str!("../fixtures/androidmanagement.v1.json");
@@ -50,8 +50,11 @@ pub struct Violation {
 /// Check `value` against schema `name`; all violations, in document order.
 pub fn validate_all(name: &str, value: &Value, mode: Mode) -> Vec<Violation> {
     let mut out = Vec::new();
-    let spec = Value::Object(Map::from_iter([("$ref".to_owned(), Value::String(name.to_owned()))]));
-    check(&spec, value, "", name, mode, &mut out);
+    if value.is_null() {
+        null(&Path::Root, mode, &mut out);
+    } else {
+        check_named(name, value, &Path::Root, mode, &mut out);
+    }
     out
 }
 
@@ -63,63 +66,107 @@ pub fn validate(name: &str, value: &Value, mode: Mode) -> Result<(), Violation> 
     }
 }
 
-fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
+/// Where a value sits in a body, as a chain of borrowed steps: written
+/// out as a JSON path (`passwordPolicies[0].passwordQuality`) only when a
+/// message needs it, so a walk over a valid body formats no paths.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            // As `"{path}.{field}"`, but a field of an empty path is the
+            // field alone.
+            Path::Field(parent, field) if parent.is_empty() => f.write_str(field),
+            Path::Field(parent, field) => write!(f, "{parent}.{field}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
     }
 }
+
+impl Path<'_> {
+    /// Whether the path is written as nothing (the root, or empty field
+    /// names all the way down).
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Path::Root => true,
+            Path::Field(parent, field) => field.is_empty() && parent.is_empty(),
+            Path::Index(..) => false,
+        }
+    }
+}
+
+/// What an `items` spec is missing stands for: no constraint.
+pub(crate) static NO_SPEC: Value = Value::Null;
 
 fn violation(out: &mut Vec<Violation>, path: &str, description: String) {
     out.push(Violation { field: path.to_owned(), description });
 }
 
+fn null(at: &Path<'_>, mode: Mode, out: &mut Vec<Violation>) {
+    if mode == Mode::Response {
+        let path = &at.to_string();
+        violation(out, path, format!("null at '{path}': a response omits unset fields instead"));
+    }
+}
+
+fn check_named(name: &str, value: &Value, at: &Path<'_>, mode: Mode, out: &mut Vec<Violation>) {
+    match schema(name) {
+        Some(target) => check(target, value, at, name, mode, out),
+        None => violation(out, &at.to_string(), format!("the discovery document has no schema `{name}`")),
+    }
+}
+
 /// Check `value` against one property spec (`type`/`$ref`/`format`/...).
 /// `owner` names the schema that holds the property, for enum messages.
-fn check(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
+fn check(spec: &Value, value: &Value, at: &Path<'_>, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
     if value.is_null() {
-        if mode == Mode::Response {
-            violation(out, path, format!("null at '{path}': a response omits unset fields instead"));
-        }
+        null(at, mode, out);
         return;
     }
     if let Some(name) = spec.get("$ref").and_then(Value::as_str) {
-        match schema(name) {
-            Some(target) => check(target, value, path, name, mode, out),
-            None => violation(out, path, format!("the discovery document has no schema `{name}`")),
-        }
+        check_named(name, value, at, mode, out);
         return;
     }
     let ty = spec.get("type").and_then(Value::as_str).unwrap_or("any");
     match ty {
         "any" => {}
-        "object" => check_object(spec, value, path, owner, mode, out),
+        "object" => check_object(spec, value, at, owner, mode, out),
         "array" => match value.as_array() {
             Some(items) => {
-                let item_spec = spec.get("items").cloned().unwrap_or(Value::Null);
+                let item_spec = spec.get("items").unwrap_or(&NO_SPEC);
                 for (i, item) in items.iter().enumerate() {
-                    check(&item_spec, item, &format!("{path}[{i}]"), owner, mode, out);
+                    check(item_spec, item, &Path::Index(at, i), owner, mode, out);
                 }
             }
-            None => violation(out, path, format!("Invalid value at '{path}': expected a list, got {}", kind(value))),
+            None => {
+                let path = &at.to_string();
+                violation(out, path, format!("Invalid value at '{path}': expected a list, got {}", kind(value)));
+            }
         },
         "boolean" => {
             if !value.is_boolean() {
+                let path = &at.to_string();
                 violation(out, path, format!("Invalid value at '{path}' (TYPE_BOOL), {}", shown(path, value)));
             }
         }
-        "integer" => check_integer(spec, value, path, mode, out),
+        "integer" => check_integer(spec, value, at, mode, out),
         "number" => {
             let ok = value.is_number()
                 || (mode == Mode::Request
                     && value.as_str().is_some_and(|s| s.parse::<f64>().is_ok() || s == "NaN" || s == "Infinity"));
             if !ok {
+                let path = &at.to_string();
                 violation(out, path, format!("Invalid value at '{path}' (TYPE_DOUBLE), {}", shown(path, value)));
             }
         }
-        "string" => check_string(spec, value, path, owner, mode, out),
-        other => violation(out, path, format!("the discovery document uses an unknown type `{other}`")),
+        "string" => check_string(spec, value, at, owner, mode, out),
+        other => violation(out, &at.to_string(), format!("the discovery document uses an unknown type `{other}`")),
     }
 }
 
@@ -146,15 +193,16 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn check_object(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
+fn check_object(spec: &Value, value: &Value, at: &Path<'_>, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
     let Some(map) = value.as_object() else {
+        let path = &at.to_string();
         violation(out, path, format!("Invalid value at '{path}': expected an object, got {}", kind(value)));
         return;
     };
     let properties = spec.get("properties").and_then(Value::as_object);
     let additional = spec.get("additionalProperties");
     for (key, item) in map {
-        let field = join(path, key);
+        let field = Path::Field(at, key);
         if let Some(prop) = properties.and_then(|p| p.get(key)) {
             check(prop, item, &field, owner, mode, out);
         } else if let Some(extra) = additional {
@@ -163,17 +211,17 @@ fn check_object(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode
         } else if properties.is_none() && spec.get("$ref").is_none() && spec.get("id").is_none() {
             // A free-form object without a declared shape: anything goes.
         } else {
-            let at = if path.is_empty() { String::new() } else { format!(" at '{path}'") };
+            let at = if at.is_empty() { String::new() } else { format!(" at '{at}'") };
             violation(
                 out,
-                &field,
+                &field.to_string(),
                 format!("Invalid JSON payload received. Unknown name \"{key}\"{at}: Cannot find field."),
             );
         }
     }
 }
 
-fn check_integer(spec: &Value, value: &Value, path: &str, mode: Mode, out: &mut Vec<Violation>) {
+fn check_integer(spec: &Value, value: &Value, at: &Path<'_>, mode: Mode, out: &mut Vec<Violation>) {
     let parsed = match value {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) if mode == Mode::Request => s.parse::<i64>().ok(),
@@ -185,11 +233,14 @@ fn check_integer(spec: &Value, value: &Value, path: &str, mode: Mode, out: &mut 
     };
     match parsed {
         Some(n) if (lo..=hi).contains(&n) => {}
-        _ => violation(out, path, format!("Invalid value at '{path}' (TYPE_INT32), {}", shown(path, value))),
+        _ => {
+            let path = &at.to_string();
+            violation(out, path, format!("Invalid value at '{path}' (TYPE_INT32), {}", shown(path, value)));
+        }
     }
 }
 
-fn check_string(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
+fn check_string(spec: &Value, value: &Value, at: &Path<'_>, owner: &str, mode: Mode, out: &mut Vec<Violation>) {
     let format = spec.get("format").and_then(Value::as_str);
     // proto3 JSON parsers accept int64 as a bare number in requests.
     if mode == Mode::Request && format == Some("int64") && value.as_i64().is_some() {
@@ -200,11 +251,13 @@ fn check_string(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode
     let enum_values = spec.get("enum").and_then(Value::as_array);
     let Some(text) = value.as_str() else {
         let ty = if format == Some("int64") { "TYPE_INT64" } else { "TYPE_STRING" };
+        let path = &at.to_string();
         violation(out, path, format!("Invalid value at '{path}' ({ty}), {}", shown(path, value)));
         return;
     };
     if let Some(members) = enum_values {
         if !members.iter().any(|m| m.as_str() == Some(text)) {
+            let path = &at.to_string();
             let last = path.rsplit('.').next().unwrap_or(path);
             let last = last.split('[').next().unwrap_or(last);
             let enum_name = format!("{owner}.{}", pascal(last));
@@ -236,6 +289,7 @@ fn check_string(spec: &Value, value: &Value, path: &str, owner: &str, mode: Mode
             Some("google-duration") => "a duration in seconds such as \"600s\"",
             _ => "base64 data",
         };
+        let path = &at.to_string();
         violation(out, path, format!("Invalid value at '{path}', \"{text}\": expected {what}"));
     }
 }
@@ -251,7 +305,47 @@ fn pascal(camel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
     use serde_json::json;
+
+    /// The old way of writing paths, which [`Path`] must match.
+    fn joined(steps: &[Result<&str, usize>]) -> String {
+        let mut path = String::new();
+        for step in steps {
+            path = match step {
+                Ok(field) if path.is_empty() => (*field).to_owned(),
+                Ok(field) => format!("{path}.{field}"),
+                Err(i) => format!("{path}[{i}]"),
+            };
+        }
+        path
+    }
+
+    fn written(steps: &[Result<&str, usize>], parent: &Path<'_>) -> (String, bool) {
+        match steps.split_first() {
+            None => (parent.to_string(), parent.is_empty()),
+            Some((Ok(field), rest)) => written(rest, &Path::Field(parent, field)),
+            Some((Err(i), rest)) => written(rest, &Path::Index(parent, *i)),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn paths_are_written_as_they_were_joined(
+            steps in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<usize>().prop_map(Err),
+                    "[a-z.]{0,3}".prop_map(Ok),
+                ],
+                0..6,
+            )
+        ) {
+            let steps: Vec<Result<&str, usize>> = steps.iter().map(|s| s.as_ref().map(String::as_str).map_err(|i| *i)).collect();
+            let (text, empty) = written(&steps, &Path::Root);
+            proptest::prop_assert_eq!(&text, &joined(&steps));
+            proptest::prop_assert_eq!(empty, text.is_empty());
+        }
+    }
 
     #[test]
     fn a_real_operation_validates() {

@@ -173,9 +173,9 @@ pub async fn serve_mock_with(
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
     let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let router = mock.router();
+    let service = crate::app::service(mock.clone());
     let server = tokio::spawn(tracing::Instrument::in_current_span(async move {
-        crate::listen::serve_router(listener, router, crate::listen::Protocols::Http1, limits, async move {
+        crate::listen::serve_service(listener, service, crate::listen::Protocols::Http1, limits, async move {
             let _ = rx.await;
         })
         .await

@@ -22,7 +22,7 @@
 //! parser accepts them only with ignore_unknown_fields, which the front
 //! end does not set).
 
-use crate::schema;
+use crate::schema::{self, Path};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -49,16 +49,16 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn note(&mut self, path: &str, rule: &str, canonical: &Value, source: &str) {
+    fn note(&mut self, path: &Path<'_>, rule: &str, canonical: &Value, source: &str) {
         self.out.push(Finding {
-            field: path.to_owned(),
+            field: path.to_string(),
             rule: rule.to_owned(),
             canonical: canonical.to_string(),
             source: source.to_owned(),
         });
     }
 
-    fn value(&mut self, spec: &Value, value: &mut Value, path: &str) {
+    fn value(&mut self, spec: &Value, value: &mut Value, path: &Path<'_>) {
         if value.is_null() {
             return;
         }
@@ -76,10 +76,10 @@ impl Walk<'_> {
                     *value = Value::Array(vec![single]);
                     self.note(path, "single-for-repeated", &Value::String("[...]".into()), LEGACY);
                 }
-                let item = spec.get("items").cloned().unwrap_or(Value::Null);
+                let item = spec.get("items").unwrap_or(&schema::NO_SPEC);
                 if let Value::Array(items) = value {
                     for (i, v) in items.iter_mut().enumerate() {
-                        self.value(&item, v, &format!("{path}[{i}]"));
+                        self.value(item, v, &Path::Index(path, i));
                     }
                 }
             }
@@ -122,7 +122,7 @@ impl Walk<'_> {
         }
     }
 
-    fn string(&mut self, spec: &Value, value: &mut Value, path: &str) {
+    fn string(&mut self, spec: &Value, value: &mut Value, path: &Path<'_>) {
         let format = spec.get("format").and_then(Value::as_str);
         if matches!(format, Some("int64" | "uint64")) {
             if let Some(n) = value.as_i64().map(|n| n.to_string()).or_else(|| value.as_u64().map(|n| n.to_string())) {
@@ -144,12 +144,12 @@ impl Walk<'_> {
         }
     }
 
-    fn object(&mut self, spec: &Value, value: &mut Value, path: &str) {
+    fn object(&mut self, spec: &Value, value: &mut Value, path: &Path<'_>) {
         let Value::Object(map) = value else { return };
         let properties = spec.get("properties").and_then(Value::as_object);
         let additional = spec.get("additionalProperties");
         for (key, item) in map.iter_mut() {
-            let field = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let field = Path::Field(path, key);
             if let Some(prop) = properties.and_then(|p| p.get(key)) {
                 self.value(prop, item, &field);
             } else if let Some(extra) = additional {
@@ -163,11 +163,13 @@ impl Walk<'_> {
 /// returns what was rewritten.
 pub fn canonicalize(name: &str, body: &mut Map<String, Value>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let spec = Value::Object(Map::from_iter([("$ref".to_owned(), Value::String(name.to_owned()))]));
-    let mut value = Value::Object(std::mem::take(body));
-    Walk { out: &mut out }.value(&spec, &mut value, "");
-    if let Value::Object(map) = value {
-        *body = map;
+    // As walking `{"$ref": name}`: an unknown schema rewrites nothing.
+    if let Some(spec) = schema::schema(name) {
+        let mut value = Value::Object(std::mem::take(body));
+        Walk { out: &mut out }.value(spec, &mut value, &Path::Root);
+        if let Value::Object(map) = value {
+            *body = map;
+        }
     }
     out
 }

@@ -240,6 +240,32 @@ pub fn int_field(map: &Map<String, Value>, key: &str) -> Option<i64> {
     }
 }
 
+/// A successful answer: a value still to serialize, or the bytes of one
+/// already serialized in the form the request asked for.
+#[derive(Debug)]
+pub enum Answer {
+    Value(Value),
+    Json(Vec<u8>),
+}
+
+impl Answer {
+    /// The answer's bytes (`pretty` applies to a value still to serialize).
+    pub fn into_bytes(self, pretty: bool) -> Vec<u8> {
+        match self {
+            Answer::Value(v) => to_json_bytes(&v, pretty),
+            Answer::Json(bytes) => bytes,
+        }
+    }
+
+    /// The answer as a value (parsing it back if it was serialized).
+    pub fn into_value(self) -> Value {
+        match self {
+            Answer::Value(v) => v,
+            Answer::Json(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+}
+
 /// Serialize a response body: pretty (Google's default) or compact.
 pub fn to_json_bytes(value: &Value, pretty: bool) -> Vec<u8> {
     let result = if pretty { serde_json::to_vec_pretty(value) } else { serde_json::to_vec(value) };

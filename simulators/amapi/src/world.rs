@@ -151,6 +151,22 @@ pub(crate) struct DeviceRecord {
     pub operations: BTreeMap<i64, Operation>,
     /// Pending operations in the order they were issued.
     pub queue: VecDeque<i64>,
+    /// Made on the first command.
+    pub home: Option<Arc<DeviceHome>>,
+}
+
+impl DeviceRecord {
+    /// The device's [`DeviceHome`] in `enterprise`.
+    pub(crate) fn home(&mut self, enterprise: &str) -> Arc<DeviceHome> {
+        let DeviceRecord { home, id, user_id, .. } = self;
+        Arc::clone(home.get_or_insert_with(|| {
+            Arc::new(DeviceHome {
+                enterprise: enterprise.to_owned(),
+                device: id.clone(),
+                user_name: format!("enterprises/{enterprise}/users/{user_id}"),
+            })
+        }))
+    }
 }
 
 /// One enterprise and everything in it.
@@ -228,9 +244,19 @@ pub(crate) fn device_name(enterprise: &str, device: &str) -> String {
 /// Where a pending operation lives, for the deadline index.
 #[derive(Clone, Debug)]
 pub(crate) struct OperationRef {
+    pub home: Arc<DeviceHome>,
+    pub operation: i64,
+}
+
+/// What all operations of one device share: the device's enterprise and
+/// id, and the `userName` their metadata carries. Made on the device's
+/// first command and shared by its operations and their index entries,
+/// so that a command costs no copies of them.
+#[derive(Debug)]
+pub(crate) struct DeviceHome {
     pub enterprise: String,
     pub device: String,
-    pub operation: i64,
+    pub user_name: String,
 }
 
 /// All state of one mock.
