@@ -386,11 +386,20 @@ fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
                 if failed == expected { "as embedded" } else { "NOT as embedded" }
             );
             if failed != expected {
-                mismatches.push(format!(
-                    "{label} against a {vendor} MDM:\n  failed but not expected: {:?}\n  expected but passed: {:?}",
-                    failed.difference(&expected).collect::<Vec<_>>(),
+                // Each unexpected failure with its message: a mismatch that
+                // shows up once in a hundred runs must explain itself in the log.
+                let unexpected: Vec<String> = messages
+                    .iter()
+                    .filter(|(name, _)| failed.contains(name) && !expected.contains(name))
+                    .map(|(name, message)| format!("\n    {name}: {message}"))
+                    .collect();
+                let mismatch = format!(
+                    "{label} against a {vendor} MDM:\n  failed but not expected:{}\n  expected but passed: {:?}",
+                    unexpected.concat(),
                     expected.difference(&failed).collect::<Vec<_>>()
-                ));
+                );
+                eprintln!("{mismatch}");
+                mismatches.push(mismatch);
             }
         }
     }
