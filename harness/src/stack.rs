@@ -264,17 +264,41 @@ async fn serve_mock(
     addr: std::net::SocketAddr,
     clock: amapi_mock::ClockChoice,
 ) -> Result<RunningMock, StackError> {
-    let fixtures = mock_fixtures(&config.fixtures)?;
+    serve_mock_from(&config.fixtures, config.seed, addr, clock).await
+}
+
+/// An AMAPI mock on a real clock at `addr`, pushing to `push_endpoint`: what
+/// an external MDM configured for `lockstep run --target` talks to, for
+/// `lockstep target check` to enroll a few devices with.
+pub async fn serve_external_mock(
+    fixtures: &std::path::Path,
+    seed: u64,
+    addr: std::net::SocketAddr,
+    push_endpoint: &str,
+) -> Result<RunningMock, StackError> {
+    let mock = serve_mock_from(fixtures, seed, addr, amapi_mock::ClockChoice::Real).await?;
+    subscribe(&mock, push_endpoint)?;
+    Ok(mock)
+}
+
+/// Where an MDM at `url` takes pushes when `--push-endpoint` does not say.
+pub fn push_endpoint_of(url: &str) -> String {
+    default_push_endpoint(url)
+}
+
+async fn serve_mock_from(
+    fixtures: &std::path::Path,
+    seed: u64,
+    addr: std::net::SocketAddr,
+    clock: amapi_mock::ClockChoice,
+) -> Result<RunningMock, StackError> {
+    let fixtures = mock_fixtures(fixtures)?;
     let clock = match clock {
         amapi_mock::ClockChoice::Virtual(start) => amapi_mock::Clock::virtual_at(start),
         amapi_mock::ClockChoice::Real => amapi_mock::Clock::real(),
     };
-    let mock = Mock::new(amapi_mock::MockConfig {
-        seed: config.seed,
-        clock,
-        profiles: fixtures.profiles.clone(),
-        ..Default::default()
-    });
+    let mock =
+        Mock::new(amapi_mock::MockConfig { seed, clock, profiles: fixtures.profiles.clone(), ..Default::default() });
     if let Some(catalogue) = &fixtures.catalogue {
         mock.set_catalogue(catalogue.clone());
     }
