@@ -466,3 +466,37 @@ fn a_push_endpoint_is_checked_before_anything_runs() {
     let (_, stderr) = lockstep("http://127.0.0.1:9", "http://127.0.0.1:9/pubsub");
     assert!(!stderr.contains("--push-endpoint") && stderr.contains("connection refused"), "{stderr}");
 }
+
+/// One long-running MDM, two runs in a row, each with a fresh AMAPI mock at
+/// the same address (as a vendor's staging MDM sees two CI runs): the
+/// second run's devices enroll and its scenarios pass as the first's did,
+/// whether the runs draw their ids from the same seed or not.
+#[test]
+fn a_long_running_mdm_takes_a_second_run_against_a_fresh_mock() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
+    runtime.block_on(async {
+        let mdm = serve_miradore(amapi, smtp).await;
+        let feature = root.join("features/reset_passcode/miradore_reset.feature").display().to_string();
+        for (run, seed) in [(1, Some(5)), (2, Some(5)), (3, None)] {
+            let reports = tempfile::tempdir().unwrap();
+            let args = RunArgs {
+                paths: vec![feature.clone()],
+                seed,
+                target: Some(mdm.base_url.clone()),
+                amapi_listen: Some(amapi),
+                smtp_listen: Some(smtp),
+                report_dir: Some(reports.path().to_owned()),
+                no_progress: true,
+                ..Default::default()
+            };
+            let config = lockstep::config::resolve(&args, root.join("fixtures")).unwrap();
+            let result = lockstep::runner::run(config).await.unwrap();
+            let r = &result.record;
+            assert_eq!(r.failed(), 0, "run {run} against the same MDM:\n{}", lockstep::runner::summary(&result));
+            assert!(r.passed() >= 10, "run {run}: {}", lockstep::runner::summary(&result));
+        }
+        mdm.shutdown().await;
+    });
+}
