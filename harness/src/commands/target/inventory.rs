@@ -252,6 +252,19 @@ async fn action_pages(mdm: &Mdm, admin: &Person, id: &str, r: &mut Report) {
         Ok(answer.map(|l| (l.actions.into_iter().map(|a| a.id).collect(), l.next_page_token)))
     };
     paged(r, "GET /actions?device_id=<a device with 2 actions>&page_size=1", 1, &actions, fetch).await;
+    // Let the locks finish while the mock still answers, so the MDM is not
+    // left with actions to send to an AMAPI that is gone.
+    let deadline = tokio::time::Instant::now() + crate::patience::current();
+    for id in &actions {
+        while tokio::time::Instant::now() < deadline {
+            match mdm.action(&admin.token, id).await {
+                Ok(Ok(action)) if !action.is_terminal() => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
+                _ => break,
+            }
+        }
+    }
 }
 
 /// One page: the ids on it and the token of the next.
