@@ -281,12 +281,12 @@ fn a_typo_in_the_accounts_file_is_exit_2_naming_file_line_and_field() {
 /// rows whose label (`--mdm-defect NAME`, `--swap-profile A=B`) contains
 /// TEXT, for working on one row; unset, every row runs.
 ///
-/// Out of the default run for its length: 111 runs of the suite, about 6
-/// minutes on an idle 2-core machine and up to 17 under CI's load, more
-/// than CI's budget for one test. The default run has the representative
+/// Out of the default run for its length: 111 runs of the suite, 8.6
+/// minutes on a 2-core machine shared with other builds and up to 17 under
+/// CI's load, more than CI's budget for one test. The default run has the representative
 /// rows below; run this with `cargo test --test external_target -- --ignored`.
 #[test]
-#[ignore = "every row: 6 to 17 minutes; the default run compares the representative rows"]
+#[ignore = "every row: 8 to 17 minutes; the default run compares the representative rows"]
 fn the_whole_suite_external_fails_as_embedded_for_every_defect() {
     let only = std::env::var("LOCKSTEP_ROWS").ok();
     suite_external_as_embedded(|label| only.as_ref().is_none_or(|only| label.contains(only.as_str())));
