@@ -83,3 +83,124 @@ fn no_shim_is_exit_1_naming_the_transport_failure_and_a_bad_url_is_exit_2() {
     let (code, text) = check("localhost:8080", &[]);
     assert_eq!(code, Some(2), "{text}");
 }
+
+/// `lockstep mdm serve` with `defects`, and the `--amapi-listen` address
+/// the check must serve its mock at for that MDM.
+fn serve_with_amapi(defects: &[&str]) -> (support::process::Server, String) {
+    let (addr, amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr(), support::ports::free_addr());
+    let mut extra = Vec::new();
+    for d in defects {
+        extra.extend(["--defect", d]);
+    }
+    (support::process::mdm_serve(addr, amapi, smtp, &extra), amapi.to_string())
+}
+
+/// The lines of `text` that say FAIL.
+fn fails(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.contains("FAIL")).map(str::trim).collect()
+}
+
+#[test]
+fn with_devices_the_reference_mdm_passes_the_role_and_multi_page_checks() {
+    let (mdm, amapi) = serve_with_amapi(&[]);
+    let (code, text) = check(&mdm.url, &["--amapi-listen", &amapi]);
+    assert_eq!(code, Some(0), "{text}");
+    for what in [
+        "ok    enrollment: 3 devices for one end user",
+        "ok    role rules: a site administrator's device page carries `security`",
+        "ok    role rules: an administrator's device page has no `security`",
+        "ok    role rules: a helpdesk user's device page has no `security`",
+        "ok    role rules: a helpdesk user asking for GET /devices/{id}/security is refused with 403 FORBIDDEN",
+        "ok    role rules: an end user asking for the console's page of their own device is refused with 403 FORBIDDEN",
+        "ok    pagination: GET /devices?user_email=<one user's 3 devices>&page_size=1: 3 pages, each of the 3 entries once",
+        "ok    pagination: GET /devices?user_email=<one user's 3 devices>&page_size=2: 2 pages, each of the 3 entries once",
+        "ok    pagination: GET /actions?device_id=<a device with 2 actions>&page_size=1: 2 pages, each of the 2 entries once",
+    ] {
+        assert!(text.contains(what), "{what}:\n{text}");
+    }
+    // Without --amapi-listen these are named as not checked, never passed silently.
+    let (code, text) = check(&mdm.url, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("(not checked: pass --amapi-listen ADDR"), "{text}");
+    assert!(!text.contains("pagination: GET /devices?user_email=<one user's"), "{text}");
+}
+
+/// Each role rule of the device page, broken on its own by a defect switch
+/// of the reference MDM, fails its check and only that, with the fix.
+#[test]
+fn each_broken_device_page_role_rule_fails_its_check() {
+    for (defect, expected, fix) in [
+        (
+            "security-on-every-device-page",
+            &[
+                "FAIL  role rules: an administrator's device page: it carries `security` (the latest reset passcode)",
+                "FAIL  role rules: a helpdesk user's device page: it carries `security` (the latest reset passcode)",
+            ][..],
+            "fix: leave the `security` key out of the device page for every role but site administrators",
+        ),
+        (
+            "passcode-visible-to-helpdesk",
+            &[
+                "FAIL  role rules: a helpdesk user's device page: it carries `security` (the latest reset passcode)",
+                "FAIL  role rules: a helpdesk user asking for GET /devices/{id}/security: it was allowed",
+            ][..],
+            "fix: refuse the latest reset passcode to every role but site administrators with 403 FORBIDDEN",
+        ),
+        (
+            "device-page-for-end-users",
+            &["FAIL  role rules: an end user asking for the console's page of their own device: it was allowed"][..],
+            "fix: refuse end users the console's device page (403 FORBIDDEN)",
+        ),
+    ] {
+        let (mdm, amapi) = serve_with_amapi(&[defect]);
+        let (code, text) = check(&mdm.url, &["--amapi-listen", &amapi]);
+        assert_eq!(code, Some(1), "{defect}:\n{text}");
+        assert_eq!(fails(&text), expected, "{defect}:\n{text}");
+        assert!(text.contains(fix), "{defect}:\n{text}");
+    }
+}
+
+/// A shim with a pagination mistake (tests/fixtures/shims/broken_paging_shim.py,
+/// the example shim with one change) in front of a conformant MDM fails the
+/// multi-page checks, naming what it listed twice or never; the example
+/// shim itself, the control, passes them.
+#[test]
+fn a_shim_that_breaks_pagination_fails_the_multi_page_checks() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Each shim in front of an MDM of its own: each check serves a mock of
+    // its own, and one mock per MDM keeps this test about the shims.
+    let shim = |script: &str, extra: &[&str]| {
+        let (mdm, amapi) = serve_with_amapi(&[]);
+        let listen = support::ports::free_addr();
+        let mut python = Command::new(support::process::python());
+        python.arg(root.join(script)).args(["--listen", &listen.to_string(), "--mdm", &mdm.url]).args(extra);
+        (support::process::Server::start(python, format!("http://{listen}"), "/lockstep/v1/about"), mdm, amapi)
+    };
+    let (example, _mdm, amapi) = shim("docs/examples/driver_shim.py", &[]);
+    let (code, text) = check(&example.url, &["--amapi-listen", &amapi]);
+    assert_eq!(code, Some(0), "the example shim:\n{text}");
+    assert!(text.contains("page_size=1: 3 pages, each of the 3 entries once"), "{text}");
+    drop((example, _mdm));
+
+    let (broken, _mdm, amapi) = shim("tests/fixtures/shims/broken_paging_shim.py", &["--mistake", "drops-page-token"]);
+    let (code, text) = check(&broken.url, &["--amapi-listen", &amapi]);
+    assert_eq!(code, Some(1), "{text}");
+    let fails = fails(&text);
+    // Its other failures are the foreign-token checks: the token never reaches the MDM.
+    assert!(!fails.is_empty() && fails.iter().all(|l| l.starts_with("FAIL  pagination: ")), "{text}");
+    assert!(
+        text.contains("FAIL  pagination: GET /devices?user_email=<one user's 3 devices>&page_size=1: page 2 gave a next_page_token an earlier page gave"),
+        "{text}"
+    );
+    assert!(text.contains("fix: give `next_page_token` on every page but the last"), "{text}");
+    drop((broken, _mdm));
+
+    let (broken, _mdm, amapi) = shim("tests/fixtures/shims/broken_paging_shim.py", &["--mistake", "repeats-last"]);
+    let (code, text) = check(&broken.url, &["--amapi-listen", &amapi]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("  FAIL  pagination: GET /devices?user_email=<one user's 3 devices>&page_size=1: following next_page_token over 3 pages listed ")
+            && l.contains("more than once; never listed ")),
+        "{text}"
+    );
+}

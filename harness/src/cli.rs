@@ -92,6 +92,15 @@ pub struct TargetCheckArgs {
     /// instead of creating people with POST /accounts.
     #[arg(long, value_name = "FILE")]
     pub accounts: Option<PathBuf>,
+    /// Also check what needs devices (roles on the device page, lists of
+    /// more than one page): serve an AMAPI mock at ADDR, the AMAPI address
+    /// the MDM is configured with, and enroll three simulated devices.
+    #[arg(long, value_name = "ADDR")]
+    pub amapi_listen: Option<std::net::SocketAddr>,
+    /// With --amapi-listen: where the mock pushes Pub/Sub messages
+    /// (default: the URL + /amapi/pubsub), as for `run --push-endpoint`.
+    #[arg(long, value_name = "URL", requires = "amapi_listen")]
+    pub push_endpoint: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

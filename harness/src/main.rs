@@ -32,7 +32,9 @@ fn main() -> ExitCode {
         }
         Command::Amapi { command: AmapiCommand::Serve(args) } => block_on(commands::serve::amapi(&args, &fixtures)),
         Command::Mdm { command: MdmCommand::Serve(args) } => block_on(commands::serve::mdm(&args, &fixtures)),
-        Command::Target { command: TargetCommand::Check(args) } => block_on(commands::target::execute(&args)),
+        Command::Target { command: TargetCommand::Check(args) } => {
+            block_on(commands::target::execute(&args, &fixtures))
+        }
         Command::Image { command: ImageCommand::Build(args) } => block_on(commands::image::build(&args, &fixtures)),
         Command::Steps => {
             print!("{}", commands::steps::render());

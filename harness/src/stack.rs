@@ -68,13 +68,28 @@ pub struct SharedTarget {
     pub picked: (bool, bool),
     /// `--accounts`: the file and how many accounts it lists (the observer too).
     pub accounts: Option<(std::path::PathBuf, usize)>,
+    /// This run's own: mixed into the mock's ids and the scenarios' e-mail
+    /// nonces, so that a long-running MDM never meets a name from an
+    /// earlier run again, whatever `--seed` says (Google never reuses a
+    /// device, token or operation name either). Passcodes and the other
+    /// draws of the seed stay as the seed makes them.
+    pub salt: u32,
+}
+
+/// A value of this run's own, from the clock.
+fn run_salt() -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    (nanos as u32) ^ ((nanos >> 32) as u32) ^ std::process::id()
 }
 
 impl SharedTarget {
     /// Serve the mock and the mail sink for an external MDM, and ask it who it is.
     pub async fn start(config: &RunConfig, url: &str) -> Result<SharedTarget, StackError> {
         let addr = config.amapi_listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-        let mock = serve_mock(config, addr, amapi_mock::ClockChoice::Real).await?;
+        let salt = run_salt();
+        let mock =
+            serve_mock_from(&config.fixtures, config.seed ^ u64::from(salt), addr, amapi_mock::ClockChoice::Real)
+                .await?;
         let push_endpoint = config.push_endpoint.clone().unwrap_or_else(|| default_push_endpoint(url));
         subscribe(&mock, &push_endpoint)?;
         let mail = match config.smtp_listen {
@@ -94,6 +109,7 @@ impl SharedTarget {
             push_endpoint,
             picked: (config.amapi_listen.is_none(), config.smtp_listen.is_none()),
             accounts: config.accounts.as_ref().map(|p| (p.file().to_owned(), p.size())),
+            salt,
         })
     }
 
@@ -165,6 +181,8 @@ impl SharedTarget {
                 container: Some(Arc::new(container)),
                 picked: (true, true),
                 accounts: config.accounts.as_ref().map(|p| (p.file().to_owned(), p.size())),
+                // The container is new, with a new volume, every run.
+                salt: 0,
             }),
             Err(e) => {
                 container.remove().await;
@@ -264,17 +282,41 @@ async fn serve_mock(
     addr: std::net::SocketAddr,
     clock: amapi_mock::ClockChoice,
 ) -> Result<RunningMock, StackError> {
-    let fixtures = mock_fixtures(&config.fixtures)?;
+    serve_mock_from(&config.fixtures, config.seed, addr, clock).await
+}
+
+/// An AMAPI mock on a real clock at `addr`, pushing to `push_endpoint`: what
+/// an external MDM configured for `lockstep run --target` talks to, for
+/// `lockstep target check` to enroll a few devices with.
+pub async fn serve_external_mock(
+    fixtures: &std::path::Path,
+    seed: u64,
+    addr: std::net::SocketAddr,
+    push_endpoint: &str,
+) -> Result<RunningMock, StackError> {
+    let mock = serve_mock_from(fixtures, seed, addr, amapi_mock::ClockChoice::Real).await?;
+    subscribe(&mock, push_endpoint)?;
+    Ok(mock)
+}
+
+/// Where an MDM at `url` takes pushes when `--push-endpoint` does not say.
+pub fn push_endpoint_of(url: &str) -> String {
+    default_push_endpoint(url)
+}
+
+async fn serve_mock_from(
+    fixtures: &std::path::Path,
+    seed: u64,
+    addr: std::net::SocketAddr,
+    clock: amapi_mock::ClockChoice,
+) -> Result<RunningMock, StackError> {
+    let fixtures = mock_fixtures(fixtures)?;
     let clock = match clock {
         amapi_mock::ClockChoice::Virtual(start) => amapi_mock::Clock::virtual_at(start),
         amapi_mock::ClockChoice::Real => amapi_mock::Clock::real(),
     };
-    let mock = Mock::new(amapi_mock::MockConfig {
-        seed: config.seed,
-        clock,
-        profiles: fixtures.profiles.clone(),
-        ..Default::default()
-    });
+    let mock =
+        Mock::new(amapi_mock::MockConfig { seed, clock, profiles: fixtures.profiles.clone(), ..Default::default() });
     if let Some(catalogue) = &fixtures.catalogue {
         mock.set_catalogue(catalogue.clone());
     }

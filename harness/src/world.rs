@@ -144,7 +144,10 @@ impl LockstepWorld {
         };
         let name = format!("{}::{}::{}", feature.name, scenario.name, scenario.position.line);
         let mut rng = Rng::for_scenario(config.seed, &name);
-        let nonce = format!("{:08x}", rng.next_u64() as u32);
+        // On a shared MDM the run's salt keeps this run's people apart from
+        // an earlier run's of the same seed.
+        let salt = shared.as_ref().map_or(0, |s| s.salt);
+        let nonce = format!("{:08x}", (rng.next_u64() as u32) ^ salt);
         self.rng = Some(rng);
         self.secrets = secrets;
         // Device-side checks need no MDM: no stack (steps::firmware).

@@ -3,3 +3,4 @@
 pub(crate) mod negative_table;
 pub(crate) mod ports;
 pub(crate) mod process;
+pub(crate) mod relay;

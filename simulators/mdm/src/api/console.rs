@@ -155,8 +155,10 @@ pub(super) async fn create_enrollment(
             "`ownership` must be one of: fully-managed, dedicated, work-profile-personal, work-profile-company-owned, legacy-device-admin.",
         )),
     };
-    let n = mdm.store.meta("policy_seq")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
-    mdm.store.set_meta("policy_seq", &n.to_string())?;
+    // One policy per enrollment. Enrollments made at once (scenarios of one
+    // run sharing this MDM) must never share a name: the later patch
+    // would give both devices its password policy.
+    let n = mdm.store.next_in_sequence("policy_seq")?;
     let policy_name = format!("{}/policies/lockstep-{n}", mdm.enterprise);
     let mut policy = json!({
         "statusReportingSettings": {"softwareInfoEnabled": true, "hardwareStatusEnabled": true, "deviceSettingsEnabled": true},

@@ -3,7 +3,7 @@
 //! `message.messageId`).
 //!
 //! Delivery is at least once, so handling is idempotent twice over: a
-//! message id already handled is acknowledged and skipped, and every state
+//! message already handled (its id and publish time) is acknowledged and skipped, and every state
 //! change it causes is itself a no-op when repeated. A message is recorded
 //! as handled only after its effects are committed; if they cannot be, the
 //! endpoint answers 500 and Pub/Sub delivers again.
@@ -41,6 +41,23 @@ struct PubsubMessage {
     /// Pub/Sub sends `messageId` and `message_id` alike; we read the first.
     #[serde(default)]
     message_id: Option<String>,
+    #[serde(default)]
+    publish_time: Option<String>,
+}
+
+impl PubsubMessage {
+    /// What tells a redelivery from a new message: the message id, and
+    /// when it was published. Pub/Sub never reuses an id on a topic, but
+    /// an AMAPI replaced under a long-running MDM (Lockstep serves a new
+    /// mock each run, at the same address) numbers its messages from 1
+    /// again; a redelivery keeps its publish time, a new message has its own.
+    fn delivery_key(&self) -> Option<String> {
+        let id = self.message_id.as_deref()?;
+        Some(match &self.publish_time {
+            Some(at) => format!("{id}@{at}"),
+            None => id.to_owned(),
+        })
+    }
 }
 
 pub(super) async fn push(
@@ -71,7 +88,8 @@ pub(super) async fn push(
         tracing::warn!(kind, "push message data is not JSON; dropped");
         return Ok(StatusCode::NO_CONTENT);
     };
-    if let Some(id) = &m.message_id {
+    let key = m.delivery_key();
+    if let Some(id) = &key {
         if mdm.store.push_seen(id)? {
             return Ok(StatusCode::NO_CONTENT);
         }
@@ -90,7 +108,7 @@ pub(super) async fn push(
         "COMMAND" => mdm.apply_operation(&resource)?,
         other => tracing::debug!(kind = other, "notification type not used; acknowledged"),
     }
-    if let Some(id) = &m.message_id {
+    if let Some(id) = &key {
         mdm.store.first_delivery(id, &kind, mdm.now())?;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,8 @@
 //! before any scenario runs. Each check calls the MDM as the harness would
 //! (every answer through the typed client, so against the OpenAPI file) or
 //! as a malformed client would, and says what is wrong and how to fix it.
-//! No AMAPI is needed: nothing here enrolls a device.
+//! No AMAPI is needed for these; with `--amapi-listen` the checks that need
+//! devices run too (`inventory`).
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::cast::Role;
@@ -63,16 +64,38 @@ impl Report {
     }
 }
 
+mod inventory;
+
+/// Someone the check signed in as.
+#[derive(Debug, Clone)]
+struct Person {
+    email: String,
+    token: String,
+}
+
 /// The people the check signs in as, one per role.
+#[derive(Debug, Default)]
 struct People {
-    site_admin: Option<String>,
-    helpdesk: Option<String>,
-    end_user: Option<String>,
+    site_admin: Option<Person>,
+    admin: Option<Person>,
+    helpdesk: Option<Person>,
+    end_user: Option<Person>,
+}
+
+impl People {
+    fn set(&mut self, role: Role, person: Option<Person>) {
+        match role {
+            Role::SiteAdmin => self.site_admin = person,
+            Role::Admin => self.admin = person,
+            Role::Helpdesk => self.helpdesk = person,
+            Role::EndUser => self.end_user = person,
+        }
+    }
 }
 
 /// `lockstep target check`. Exit 0 when every check held, 1 when one did
 /// not, 2 when the arguments are wrong.
-pub async fn execute(args: &TargetCheckArgs) -> u8 {
+pub async fn execute(args: &TargetCheckArgs, fixtures: &std::path::Path) -> u8 {
     let url = args.url.trim_end_matches('/');
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         eprintln!("error: `{}` is not an http(s) URL of an MDM speaking the driver protocol", args.url);
@@ -86,7 +109,14 @@ pub async fn execute(args: &TargetCheckArgs) -> u8 {
             return crate::EXIT_CONFIG;
         }
     };
-    let report = check(url, accounts.as_ref()).await;
+    let devices = match inventory::Devices::from_args(args, fixtures) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::EXIT_CONFIG;
+        }
+    };
+    let report = check(url, accounts.as_ref(), devices.as_ref()).await;
     print!("{}", report.render(url));
     if report.failed() == 0 {
         crate::EXIT_OK
@@ -97,13 +127,16 @@ pub async fn execute(args: &TargetCheckArgs) -> u8 {
 
 const DOC: &str = "docs/driver-protocol.md";
 
-/// Run every check against the MDM at `url`.
-pub async fn check(url: &str, accounts: Option<&Accounts>) -> Report {
+/// Run every check against the MDM at `url`; with `devices`, also those
+/// that need enrolled devices (roles on the device page, pages of more than one).
+async fn check(url: &str, accounts: Option<&Accounts>, devices: Option<&inventory::Devices>) -> Report {
     let mdm = Mdm::new(url);
     let mut r = Report::default();
     // Discovery first: without /about nothing else can be trusted.
+    let mut lock = false;
     match mdm.about().await {
         Ok(Ok(about)) if crate::tags::VENDORS.contains(&about.vendor.as_str()) => {
+            lock = about.capabilities.iter().any(|c| c == "lock");
             r.ok(format!("GET /about: vendor profile `{}`, {} capabilities", about.vendor, about.capabilities.len()))
         }
         Ok(Ok(about)) => r.wrong(
@@ -123,11 +156,11 @@ pub async fn check(url: &str, accounts: Option<&Accounts>) -> Report {
         Some(a) => signed_in_from_file(&mdm, a, &mut r).await,
         None => created(&mdm, &nonce, &mut r).await,
     };
-    if let Some(token) = &people.helpdesk {
+    if let Some(Person { token, .. }) = &people.helpdesk {
         role_rule(&mut r, "a helpdesk user locking a device", mdm.lock(token, "lockstep-check-no-such-device").await, 403, "FORBIDDEN",
             "refuse a helpdesk lock, reset or cancel with 403 FORBIDDEN before looking the device up (only site administrators and administrators act)");
     }
-    if let Some(token) = &people.end_user {
+    if let Some(Person { token, .. }) = &people.end_user {
         let page = mdm.devices_page(token, Some("nobody@example.test"), PageRequest::default()).await;
         role_rule(
             &mut r,
@@ -138,8 +171,18 @@ pub async fn check(url: &str, accounts: Option<&Accounts>) -> Report {
             "refuse end users the console (403 FORBIDDEN); they see their devices in the portal",
         );
     }
-    if let Some(token) = &people.site_admin {
+    if let Some(Person { token, .. }) = &people.site_admin {
         pagination(&mdm, token, &nonce, &mut r).await;
+    }
+    match devices {
+        Some(devices) => devices.check(url, &mdm, &people, lock, &mut r).await,
+        None => r.ok(format!(
+            "{} (not checked: pass --amapi-listen ADDR, the AMAPI address the MDM is configured with)",
+            inventory::NEEDS_DEVICES
+        )),
+    }
+    // Last: it ends the site administrator's session.
+    if let Some(Person { token, .. }) = &people.site_admin {
         sign_out(&mdm, token, &mut r).await;
     }
     r
@@ -243,8 +286,8 @@ async fn envelope_checks(url: &str, r: &mut Report) {
 
 /// One person per role, made with `POST /accounts` and signed in.
 async fn created(mdm: &Mdm, nonce: &str, r: &mut Report) -> People {
-    let mut people = People { site_admin: None, helpdesk: None, end_user: None };
-    for role in [Role::SiteAdmin, Role::Helpdesk, Role::EndUser] {
+    let mut people = People::default();
+    for role in [Role::SiteAdmin, Role::Admin, Role::Helpdesk, Role::EndUser] {
         let email = format!("lockstep-check-{}.{nonce}@example.test", role.wire());
         let account = NewAccount { email: &email, name: "Lockstep check", role: role.wire(), password: None };
         let check = format!("POST /accounts ({})", role.wire());
@@ -260,11 +303,7 @@ async fn created(mdm: &Mdm, nonce: &str, r: &mut Report) -> People {
             }
         }
         let token = sign_in(mdm, &email, None, role, r).await;
-        match role {
-            Role::SiteAdmin => people.site_admin = token,
-            Role::Helpdesk => people.helpdesk = token,
-            _ => people.end_user = token,
-        }
+        people.set(role, token.map(|token| Person { email, token }));
     }
     people
 }
@@ -272,20 +311,13 @@ async fn created(mdm: &Mdm, nonce: &str, r: &mut Report) -> People {
 /// The observer and the first account of each role the file lists, signed in.
 async fn signed_in_from_file(mdm: &Mdm, accounts: &Accounts, r: &mut Report) -> People {
     let observer = &accounts.observer;
-    let mut people = People {
-        site_admin: sign_in(mdm, &observer.email, observer.password.as_ref().map(|p| p.expose()), Role::SiteAdmin, r)
-            .await,
-        helpdesk: None,
-        end_user: None,
-    };
-    for role in [Role::Helpdesk, Role::EndUser] {
+    let mut people = People::default();
+    let token = sign_in(mdm, &observer.email, observer.password.as_ref().map(|p| p.expose()), Role::SiteAdmin, r).await;
+    people.set(Role::SiteAdmin, token.map(|token| Person { email: observer.email.clone(), token }));
+    for role in [Role::Admin, Role::Helpdesk, Role::EndUser] {
         if let Some(a) = accounts.pool.iter().find(|a| a.role == role) {
             let token = sign_in(mdm, &a.email, a.password.as_ref().map(|p| p.expose()), role, r).await;
-            if role == Role::Helpdesk {
-                people.helpdesk = token;
-            } else {
-                people.end_user = token;
-            }
+            people.set(role, token.map(|token| Person { email: a.email.clone(), token }));
         }
     }
     people
