@@ -471,7 +471,6 @@ impl EarlyOperations {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,7 +486,11 @@ mod tests {
         assert_eq!(early.take(&last).and_then(|o| o["name"].as_str().map(String::from)), Some(last.clone()));
         assert_eq!(early.take(&last), None, "taken once");
         early.keep("op1", &json!({ "name": "op1", "done": true, "v": 2 }));
-        assert_eq!(early.take("op1").map(|o| o["v"].clone()), Some(json!(2)), "a later notification replaces an earlier");
+        assert_eq!(
+            early.take("op1").map(|o| o["v"].clone()),
+            Some(json!(2)),
+            "a later notification replaces an earlier"
+        );
         assert_eq!(early.take("op1"), None);
     }
 }
