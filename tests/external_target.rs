@@ -17,11 +17,7 @@ fn an_external_mdm_is_driven_through_the_driver_protocol() {
     let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     runtime.block_on(async {
         // The vendor's MDM, started on its own and configured by hand.
-        let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
-        mdm.enterprise = Some("enterprises/LC0lockstep".into());
-        mdm.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
-        mdm.smtp = Some(smtp.to_string());
-        let mdm = reference_mdm::serve(mdm).await.unwrap();
+        let mdm = reference_mdm::serve(support::external::mdm_config(amapi, smtp, "miradore")).await.unwrap();
 
         let reports = tempfile::tempdir().unwrap();
         let args = RunArgs {
@@ -137,11 +133,7 @@ fn all_text(dir: &std::path::Path) -> String {
 /// The reference MDM on its own, configured with AMAPI and SMTP at the
 /// addresses the harness will serve.
 async fn serve_miradore(amapi: std::net::SocketAddr, smtp: std::net::SocketAddr) -> reference_mdm::RunningMdm {
-    let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
-    mdm.enterprise = Some("enterprises/LC0lockstep".into());
-    mdm.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
-    mdm.smtp = Some(smtp.to_string());
-    reference_mdm::serve(mdm).await.unwrap()
+    reference_mdm::serve(support::external::mdm_config(amapi, smtp, "miradore")).await.unwrap()
 }
 
 /// Run `paths` against `mdm` with the accounts of `accounts`.
@@ -337,10 +329,7 @@ fn suite_external_as_embedded(keep: impl Fn(&str) -> bool) -> usize {
         for (vendor, tags) in [("miradore", None), ("intune", Some("@intune")), ("iru", Some("@iru"))] {
             let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
             let (ran, failed, messages) = runtime.block_on(async {
-                let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
-                mdm.enterprise = Some("enterprises/LC0lockstep".into());
-                mdm.vendor = reference_mdm::VendorSource::Builtin(vendor.into());
-                mdm.smtp = Some(smtp.to_string());
+                let mut mdm = support::external::mdm_config(amapi, smtp, vendor);
                 mdm.defects = defects.clone();
                 // As the embedded stack configures it: the mock answers on
                 // loopback, so Google-sized backoffs would only add waiting.

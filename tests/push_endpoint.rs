@@ -49,10 +49,7 @@ fn run(feature: &str, flag: Flag) -> Pushes {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     runtime.block_on(async {
-        let mut config = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
-        config.enterprise = Some("enterprises/LC0lockstep".into());
-        config.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
-        config.smtp = Some(smtp.to_string());
+        let mut config = support::external::mdm_config(amapi, smtp, "miradore");
         // Pushes only: no inventory sync or operation poll after start-up
         // within the run, so a push that goes astray fails a scenario.
         config.poll_interval = std::time::Duration::from_secs(3600);

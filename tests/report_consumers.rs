@@ -156,11 +156,7 @@ fn a_target_run_is_read_by_every_consumer() {
     let (amapi, smtp) = (support::ports::free_addr(), support::ports::free_addr());
     let dir = tempfile::tempdir().unwrap();
     runtime.block_on(async {
-        let mut mdm = reference_mdm::ServeConfig::new(format!("http://{amapi}"));
-        mdm.enterprise = Some("enterprises/LC0lockstep".into());
-        mdm.vendor = reference_mdm::VendorSource::Builtin("miradore".into());
-        mdm.smtp = Some(smtp.to_string());
-        let mdm = reference_mdm::serve(mdm).await.unwrap();
+        let mdm = reference_mdm::serve(support::external::mdm_config(amapi, smtp, "miradore")).await.unwrap();
         let args = [
             "--target".to_owned(),
             mdm.base_url.clone(),
