@@ -47,14 +47,18 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// A private adb server, killed when dropped.
+/// A private adb server, killed when dropped. Its own HOME too: adb keeps
+/// its keys in `$HOME/.android` and makes that folder at start, and two
+/// servers starting at once on a machine without one race to make it
+/// ("Cannot mkdir '/root/.android': File exists", seen on a fresh CI machine).
 struct AdbServer {
     port: u16,
+    home: tempfile::TempDir,
 }
 
 impl AdbServer {
     fn start() -> AdbServer {
-        let server = AdbServer { port: support::ports::free_port() };
+        let server = AdbServer { port: support::ports::free_port(), home: tempfile::tempdir().unwrap() };
         let out = run(server.adb(&["start-server"]));
         assert!(out.status.success(), "adb start-server: {}", text(&out));
         server
@@ -63,6 +67,7 @@ impl AdbServer {
     fn adb(&self, args: &[&str]) -> Command {
         let mut c = Command::new(adb_binary());
         c.arg("-P").arg(self.port.to_string()).args(args).env("ANDROID_ADB_SERVER_PORT", self.port.to_string());
+        c.env("HOME", self.home.path());
         c
     }
 
@@ -76,6 +81,7 @@ impl Drop for AdbServer {
         // Not through `adb()`: its check must not panic again while unwinding.
         let _ = Command::new("adb")
             .args(["-P", &self.port.to_string(), "kill-server"])
+            .env("HOME", self.home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -139,6 +145,8 @@ fn lockstep_run(server: &AdbServer, sim: &Sim, reports: &Path) -> Output {
         .arg(reports)
         .args(["--device", &format!("adb:{}", sim.addr), "--adb-server", &server.addr(), "features/firmware"])
         .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        // An `adb start-server` that adb_client runs keeps to the server's own HOME.
+        .env("HOME", server.home.path())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     run(c)
 }
