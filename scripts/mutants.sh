@@ -76,7 +76,10 @@ mkdir -p "$dir"
 # directory starts from a copy of target/, so only the mutated crate and
 # its dependents are rebuilt for each mutant.
 set +e
-cargo mutants --package "$package" --test-package lockstep "${file_args[@]}" \
+# --test-workspace, not --test-package lockstep: cargo-mutants 27.1.0 ran
+# `cargo test --package=<mutated crate> --test conformance` with the latter,
+# which has no such target (docs/mutation.md).
+cargo mutants --package "$package" --test-workspace true "${file_args[@]}" \
     --shard "$shard" --jobs 1 --timeout-multiplier 3 --copy-target true --output "$dir" \
     -- --test conformance
 status=$?
