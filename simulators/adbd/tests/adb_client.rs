@@ -94,7 +94,14 @@ async fn reboot_restarts_the_device_into_direct_boot() {
     let adbd = common::serve(&device, Default::default()).await;
     let before = with_client(adbd.addr(), |d| shell(d, "cat /proc/sys/kernel/random/boot_id")).await;
     with_client(adbd.addr(), |d| d.reboot(RebootType::System).unwrap()).await;
-    assert!(device.act(|d, _| d.in_direct_boot(CredentialHolder::DeviceUser)));
+    // As with a real adbd, the answer to `reboot:` comes before the device
+    // restarts: wait for the restart rather than assume it is done (assuming
+    // it failed a clean-clone CI run once).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !device.act(|d, _| d.in_direct_boot(CredentialHolder::DeviceUser)) {
+        assert!(std::time::Instant::now() < deadline, "the device never restarted into Direct Boot");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let (after, ce) = with_client(adbd.addr(), |d| {
         (shell(d, "cat /proc/sys/kernel/random/boot_id"), shell(d, "getprop sys.user.0.ce_available"))
     })
