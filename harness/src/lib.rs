@@ -20,7 +20,6 @@ pub mod driver;
 pub mod evidence;
 pub mod fixtures;
 pub mod logging;
-pub mod loopback;
 pub mod passcodes;
 pub mod patience;
 pub mod redact;

@@ -441,38 +441,10 @@ impl Stack {
         format!("{}.{}@example.test", name.to_lowercase(), self.nonce)
     }
 
-    /// A scenario's own mock, MDM and mail sink, on ports [`crate::loopback`]
-    /// picked; if another process took one of them in the meantime, the
-    /// whole stack again on ports the kernel picks.
     async fn embedded(config: &RunConfig, vendor: &str, nonce: String, secrets: Secrets) -> Result<Stack, StackError> {
-        let picked = [(); 3].map(|()| crate::loopback::server_addr());
-        match Self::embedded_on(config, vendor, nonce.clone(), secrets.clone(), picked).await {
-            Err(StackError::Mock(_) | StackError::Mail(_) | StackError::Mdm(_))
-                if picked.iter().any(|a| a.port() != 0) =>
-            {
-                let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                Self::embedded_on(config, vendor, nonce, secrets, [any; 3]).await
-            }
-            started => started,
-        }
-    }
-
-    async fn embedded_on(
-        config: &RunConfig,
-        vendor: &str,
-        nonce: String,
-        secrets: Secrets,
-        [mock_addr, mail_addr, mdm_addr]: [std::net::SocketAddr; 3],
-    ) -> Result<Stack, StackError> {
         let virtual_clock = amapi_mock::ClockChoice::Virtual(amapi_mock::clock::DEFAULT_VIRTUAL_START);
-        let mock = serve_mock(config, mock_addr, virtual_clock).await?;
-        let mail = match MailSink::bind(mail_addr).await {
-            Ok(mail) => mail,
-            Err(e) => {
-                let _ = mock.shutdown().await;
-                return Err(StackError::Mail(e.to_string()));
-            }
-        };
+        let mock = serve_mock(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), virtual_clock).await?;
+        let mail = MailSink::start().await.map_err(|e| StackError::Mail(e.to_string()))?;
 
         let mut mdm_config = reference_mdm::ServeConfig::new(mock.base_url.trim_end_matches('/'));
         mdm_config.enterprise = Some(format!("enterprises/{ENTERPRISE_ID}"));
@@ -498,14 +470,7 @@ impl Stack {
             ..Default::default()
         };
         mdm_config.defects = config.mdm_defects.clone();
-        mdm_config.addr = mdm_addr;
-        let mdm_server = match reference_mdm::serve(mdm_config).await {
-            Ok(server) => server,
-            Err(e) => {
-                let _ = mock.shutdown().await;
-                return Err(StackError::Mdm(e.to_string()));
-            }
-        };
+        let mdm_server = reference_mdm::serve(mdm_config).await.map_err(|e| StackError::Mdm(e.to_string()))?;
         let base = mdm_server.base_url.trim_end_matches('/').to_owned();
         subscribe_mdm(&mock, &base)?;
         Ok(Stack {
