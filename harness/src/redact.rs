@@ -55,14 +55,87 @@ impl Secrets {
     /// replaced by [`MASK`]. Where occurrences overlap, the longest wins,
     /// so a passcode that contains another is masked whole.
     pub fn redact(&self, text: &str) -> String {
-        let matcher = match self.matcher() {
-            Ok(Some(matcher)) => matcher,
-            Ok(None) => return text.to_owned(),
-            // Never seen; masking too much is the safe way to fail.
-            Err(passcodes) => return passcodes.iter().fold(text.to_owned(), |out, p| out.replace(p.as_str(), MASK)),
+        self.masker().mask(text)
+    }
+
+    /// A JSON document with every registered passcode masked inside its
+    /// string literals, and its numbers, keys' structure and layout left as
+    /// they are. A passcode is a string wherever Lockstep writes one; a JSON
+    /// number is a measurement (a step's duration in nanoseconds, a count),
+    /// and masking one that happens to equal a passcode would both break the
+    /// document for its consumers and tell a reader that passcode.
+    pub fn redact_json(&self, json: &str) -> String {
+        // One masker for the whole document, not a lock per literal.
+        let masker = self.masker();
+        let mut out = String::with_capacity(json.len());
+        let mut rest = json;
+        while let Some(open) = rest.find('"') {
+            out.push_str(&rest[..=open]);
+            let literal = &rest[open + 1..];
+            let end = string_end(literal);
+            out.push_str(&masker.mask(&literal[..end]));
+            rest = &literal[end..];
+            if let Some(close) = rest.strip_prefix('"') {
+                out.push('"');
+                rest = close;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// What masks the passcodes registered so far; the matcher is made
+    /// again only if a registration came since the last one.
+    fn masker(&self) -> Masker {
+        let mut known = self.lock();
+        if known.passcodes.is_empty() {
+            return Masker::Nothing;
+        }
+        if known.matcher.is_none() {
+            match AhoCorasick::new(&known.passcodes) {
+                Ok(m) => known.matcher = Some(Arc::new(m)),
+                // aho-corasick refuses only automata too large for its state
+                // ids; never seen, and masking too much is the safe way to fail.
+                Err(_) => return Masker::Everywhere(known.passcodes.iter().cloned().collect()),
+            }
+        }
+        known.matcher.clone().map_or(Masker::Nothing, Masker::Tokens)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Known> {
+        // A panic while holding this lock cannot leave the set inconsistent.
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Whether `secret` occurs in `text` at `at` as a token of its own.
+pub fn stands_alone(text: &str, at: usize, secret: &str) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at + secret.len()..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// How a text gets its passcodes masked.
+enum Masker {
+    /// No passcode is registered.
+    Nothing,
+    /// Every registered passcode where it stands as a token of its own.
+    Tokens(Arc<AhoCorasick>),
+    /// Every occurrence, token or not (the matcher could not be made).
+    Everywhere(Vec<String>),
+}
+
+impl Masker {
+    fn mask(&self, text: &str) -> String {
+        let matcher = match self {
+            Masker::Nothing => return text.to_owned(),
+            Masker::Everywhere(passcodes) => {
+                return passcodes.iter().fold(text.to_owned(), |out, p| out.replace(p.as_str(), MASK))
+            }
+            Masker::Tokens(matcher) => matcher,
         };
         // Every occurrence of every passcode, overlapping ones included,
-        // that stands as a token of its own.
+        // that stands as a token of its own; the longest wins an overlap.
         let mut found: Vec<(usize, usize)> = matcher
             .find_overlapping_iter(text)
             .map(|m| (m.start(), m.end()))
@@ -89,60 +162,6 @@ impl Secrets {
         out.push_str(&text[copied..]);
         out
     }
-
-    /// The matcher of every registered passcode, made if a registration
-    /// came since the last one; none while nothing is registered. If it
-    /// cannot be made (aho-corasick refuses only automata too large for
-    /// its state ids), the passcodes themselves.
-    fn matcher(&self) -> Result<Option<Arc<AhoCorasick>>, Vec<String>> {
-        let mut known = self.lock();
-        if known.passcodes.is_empty() {
-            return Ok(None);
-        }
-        if known.matcher.is_none() {
-            match AhoCorasick::new(&known.passcodes) {
-                Ok(m) => known.matcher = Some(Arc::new(m)),
-                Err(_) => return Err(known.passcodes.iter().cloned().collect()),
-            }
-        }
-        Ok(known.matcher.clone())
-    }
-
-    /// A JSON document with every registered passcode masked inside its
-    /// string literals, and its numbers, keys' structure and layout left as
-    /// they are. A passcode is a string wherever Lockstep writes one; a JSON
-    /// number is a measurement (a step's duration in nanoseconds, a count),
-    /// and masking one that happens to equal a passcode would both break the
-    /// document for its consumers and tell a reader that passcode.
-    pub fn redact_json(&self, json: &str) -> String {
-        let mut out = String::with_capacity(json.len());
-        let mut rest = json;
-        while let Some(open) = rest.find('"') {
-            out.push_str(&rest[..=open]);
-            let literal = &rest[open + 1..];
-            let end = string_end(literal);
-            out.push_str(&self.redact(&literal[..end]));
-            rest = &literal[end..];
-            if let Some(close) = rest.strip_prefix('"') {
-                out.push('"');
-                rest = close;
-            }
-        }
-        out.push_str(rest);
-        out
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Known> {
-        // A panic while holding this lock cannot leave the set inconsistent.
-        self.known.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Whether `secret` occurs in `text` at `at` as a token of its own.
-pub fn stands_alone(text: &str, at: usize, secret: &str) -> bool {
-    let before = text[..at].chars().next_back();
-    let after = text[at + secret.len()..].chars().next();
-    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
 /// Where the JSON string literal whose text begins `literal` ends: the
