@@ -131,12 +131,12 @@ impl Store {
     /// one transaction: requests running at once never get the same number.
     pub fn next_in_sequence(&self, key: &str) -> Result<u64> {
         self.tx(|tx| {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT INTO meta(key, value) VALUES (?1, '1')
                  ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
                 [key],
             )?;
-            let value: String = tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?;
+            let value: String = tx.row_cached("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?;
             Ok(value.parse().unwrap_or_default())
         })
     }
