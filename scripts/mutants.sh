@@ -1,28 +1,45 @@
 #!/usr/bin/env bash
 # Mutation testing of the behaviour modules, with the Gherkin suite as the
-# only test: cargo-mutants mutates one crate's code, and for each mutant runs
-# `cargo test -p lockstep --test conformance` (the whole suite against the
+# only test: cargo-mutants mutates one crate's code, and for each mutant
+# builds and runs only the conformance target (the whole suite against the
 # embedded stack). A mutant the suite does not notice is "missed".
 #
 #   scripts/mutants.sh mdm   [SHARD] [FILE-GLOB...]   # reference-mdm's behaviour modules
 #   scripts/mutants.sh sim   [SHARD] [FILE-GLOB...]   # android-sim's rule modules
-#   scripts/mutants.sh score DIR                      # the score of a finished run
+#   scripts/mutants.sh score DIR...                   # the score of finished runs
 #
-# SHARD is k/n (default 0/1, everything): run the n shards on n machines or
-# one after another; each writes target/mutants/<crate>-<k>of<n>/mutants.out.
-# FILE-GLOBs narrow the run (e.g. simulators/mdm/src/actions.rs), for a sample.
-# Not run in CI: a full run takes hours on a 2-core machine (docs/mutation.md).
-# Needs `cargo install cargo-mutants --locked` (tested with 27.1.0).
+# SHARD is k/n (default 0/1, everything), round-robin: shard k takes every
+# n-th mutant starting at the k-th, so one shard is an even sample of all
+# modules and the n shards together are the whole run. Each writes
+# target/mutants/<crate>-<k>of<n>/mutants.out. FILE-GLOBs narrow the run.
+# The mutants are made in a worktree of the committed HEAD at
+# target/mutants/tree (your checkout is never touched; commit first), built
+# with the `mutants` profile (no debug info); the worktree keeps its own
+# target/, so a second run is incremental.
+# Not run in CI: the whole run takes many hours on a 2-core machine
+# (docs/mutation.md). Needs `cargo install cargo-mutants --locked` (27.1.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The lines of one outcome list (caught, missed, timeout, unviable) over
+# every run directory given.
+count() {
+    local kind="$1" n=0 dir
+    shift
+    for dir in "$@"; do
+        if [ -f "$dir/mutants.out/$kind.txt" ]; then
+            n=$((n + $(wc -l <"$dir/mutants.out/$kind.txt")))
+        fi
+    done
+    echo "$n"
+}
+
 score() {
-    local out="$1/mutants.out"
-    local caught missed timeout unviable
-    caught=$(wc -l <"$out/caught.txt" 2>/dev/null || echo 0)
-    missed=$(wc -l <"$out/missed.txt" 2>/dev/null || echo 0)
-    timeout=$(wc -l <"$out/timeout.txt" 2>/dev/null || echo 0)
-    unviable=$(wc -l <"$out/unviable.txt" 2>/dev/null || echo 0)
+    local caught missed timeout unviable dir
+    caught=$(count caught "$@")
+    missed=$(count missed "$@")
+    timeout=$(count timeout "$@")
+    unviable=$(count unviable "$@")
     local tested=$((caught + missed + timeout))
     echo "caught $caught, missed $missed, timeout $timeout, unviable $unviable"
     if [ "$tested" -gt 0 ]; then
@@ -31,8 +48,11 @@ score() {
     fi
     if [ "$missed" -gt 0 ]; then
         echo "missed (triage each in docs/mutation.md):"
-        sed 's/^/  /' "$out/missed.txt"
+        for dir in "$@"; do
+            [ -f "$dir/mutants.out/missed.txt" ] && sed 's/^/  /' "$dir/mutants.out/missed.txt"
+        done
     fi
+    return 0
 }
 
 what="${1:-}"
@@ -51,11 +71,12 @@ case "$what" in
                'simulators/android/src/device/*.rs')
         ;;
     score)
-        score "${2:?usage: scripts/mutants.sh score DIR}"
+        shift
+        score "${@:?usage: scripts/mutants.sh score DIR...}"
         exit 0
         ;;
     *)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac
@@ -68,20 +89,32 @@ file_args=()
 for f in "${files[@]}"; do
     file_args+=(--file "$f")
 done
-dir="target/mutants/$what-${shard/\//of}"
+root=$(pwd)
+dir="$root/target/mutants/$what-${shard/\//of}"
+tree="$root/target/mutants/tree"
 mkdir -p "$dir"
+# The worktree: the committed HEAD, reset before every run (cargo-mutants
+# puts each mutated file back, but a run cut short can leave one behind).
+if [ -d "$tree/.git" ] || [ -f "$tree/.git" ]; then
+    git -C "$tree" checkout --quiet --detach --force "$(git rev-parse HEAD)"
+    git -C "$tree" reset --quiet --hard
+else
+    git worktree add --quiet --detach --force "$tree" HEAD
+fi
+cd "$tree"
 # One job: the suite starts many stacks at once and the machine has 2 cores.
 # The timeout multiplier leaves room for a loaded machine; a mutant that
-# makes the suite hang is a timeout, which counts as caught. The build
-# directory starts from a copy of target/, so only the mutated crate and
-# its dependents are rebuilt for each mutant.
+# makes the suite hang is a timeout, which counts as caught.
+# `--cargo-arg --test=conformance` goes to the build as well as the test
+# command, so each mutant builds the one test binary it runs, not every test
+# target of the workspace (3 min a mutant before, stop 18). The workspace
+# is named because the conformance target lives in lockstep, not in the
+# mutated crate: cargo-mutants 27.1.0 ran the conformance target in the
+# mutated crate with --test-package (docs/mutation.md).
 set +e
-# --test-workspace, not --test-package lockstep: cargo-mutants 27.1.0 ran
-# `cargo test --package=<mutated crate> --test conformance` with the latter,
-# which has no such target (docs/mutation.md).
-cargo mutants --package "$package" --test-workspace true "${file_args[@]}" \
-    --shard "$shard" --jobs 1 --timeout-multiplier 3 --copy-target true --output "$dir" \
-    -- --test conformance
+cargo mutants --in-place --package "$package" --test-workspace true "${file_args[@]}" \
+    --shard "$shard" --sharding round-robin --jobs 1 --timeout-multiplier 3 \
+    --profile mutants --cargo-arg=--test=conformance --output "$dir"
 status=$?
 set -e
 score "$dir"
