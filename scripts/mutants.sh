@@ -102,7 +102,8 @@ else
     git worktree add --quiet --detach --force "$tree" HEAD
 fi
 cd "$tree"
-# One job: the suite starts many stacks at once and the machine has 2 cores.
+# In place, so one mutant at a time: the suite starts many stacks at once
+# and the machine has 2 cores.
 # The timeout multiplier leaves room for a loaded machine; a mutant that
 # makes the suite hang is a timeout, which counts as caught.
 # `--cargo-arg --test=conformance` goes to the build as well as the test
@@ -113,7 +114,7 @@ cd "$tree"
 # mutated crate with --test-package (docs/mutation.md).
 set +e
 cargo mutants --in-place --package "$package" --test-workspace true "${file_args[@]}" \
-    --shard "$shard" --sharding round-robin --jobs 1 --timeout-multiplier 3 \
+    --shard "$shard" --sharding round-robin --timeout-multiplier 3 \
     --profile mutants --cargo-arg=--test=conformance --output "$dir"
 status=$?
 set -e
