@@ -106,16 +106,18 @@ cd "$tree"
 # and the machine has 2 cores.
 # The timeout multiplier leaves room for a loaded machine; a mutant that
 # makes the suite hang is a timeout, which counts as caught.
-# `--cargo-arg --test=conformance` goes to the build as well as the test
-# command, so each mutant builds the one test binary it runs, not every test
-# target of the workspace (3 min a mutant before, stop 18). The workspace
-# is named because the conformance target lives in lockstep, not in the
-# mutated crate: cargo-mutants 27.1.0 ran the conformance target in the
-# mutated crate with --test-package (docs/mutation.md).
+# cargo-mutants 27.1.0 builds each mutant with `cargo test --no-run
+# --package=<mutated crate>` whatever --test-workspace or --test-package say,
+# so the conformance target (in lockstep) cannot be named for the build: it
+# is named for the test command only (`-- --test conformance`), which with
+# --test-workspace is `cargo test --workspace --test conformance` and so
+# builds that one test binary and runs it, not every test of the workspace.
+# With --test-package the test command was run in the mutated crate, which
+# has no such target (docs/mutation.md).
 set +e
 cargo mutants --in-place --package "$package" --test-workspace true "${file_args[@]}" \
     --shard "$shard" --sharding round-robin --timeout-multiplier 3 \
-    --profile mutants --cargo-arg=--test=conformance --output "$dir"
+    --profile mutants --output "$dir" -- --test conformance
 status=$?
 set -e
 score "$dir"
