@@ -102,22 +102,26 @@ else
     git worktree add --quiet --detach --force "$tree" HEAD
 fi
 cd "$tree"
-# In place, so one mutant at a time: the suite starts many stacks at once
-# and the machine has 2 cores.
-# The timeout multiplier leaves room for a loaded machine; a mutant that
-# makes the suite hang is a timeout, which counts as caught.
-# cargo-mutants 27.1.0 builds each mutant with `cargo test --no-run
-# --package=<mutated crate>` whatever --test-workspace or --test-package say,
-# so the conformance target (in lockstep) cannot be named for the build: it
-# is named for the test command only (`-- --test conformance`), which with
-# --test-workspace is `cargo test --workspace --test conformance` and so
-# builds that one test binary and runs it, not every test of the workspace.
-# With --test-package the test command was run in the mutated crate, which
-# has no such target (docs/mutation.md).
+# The baseline: the unmutated suite must pass here, built and run exactly
+# as each mutant will be. cargo-mutants' own baseline cannot be used: 27.1.0
+# runs it in the mutated crate whatever --test-workspace says (lab.rs), and
+# that crate has no conformance target.
+cargo test --profile mutants --workspace --test conformance >"$dir/baseline.log" 2>&1 || {
+    echo "the unmutated suite fails in $tree; see $dir/baseline.log" >&2
+    exit 1
+}
+# In place, so one mutant at a time (the suite starts many stacks at once
+# and the machine has 2 cores). For each mutant, cargo-mutants runs
+# `cargo test --no-run --workspace --test=conformance` and then the same
+# without --no-run: --test-workspace makes it --workspace, and the cargo
+# argument narrows both to the one test binary, so a mutant rebuilds the
+# mutated crate, the harness and that binary, not every test target.
+# Without a baseline the timeouts are fixed: the suite takes seconds, so a
+# mutant still running after two minutes hangs it (counted as caught).
 set +e
 cargo mutants --in-place --package "$package" --test-workspace true "${file_args[@]}" \
-    --shard "$shard" --sharding round-robin --timeout-multiplier 3 \
-    --profile mutants --output "$dir" -- --test conformance
+    --shard "$shard" --sharding round-robin --baseline skip --timeout 120 --build-timeout 900 \
+    --profile mutants --cargo-arg=--test=conformance --output "$dir"
 status=$?
 set -e
 score "$dir"
