@@ -40,11 +40,14 @@ Feature: Every fault path of the reset pipeline ends where it should
     And the old passcode unlocks "phone"
 
   @MIR-6 @virtual-time
-  Scenario: A reset AMAPI never accepts fails once its command would have expired
+  Scenario: A reset AMAPI never accepts fails once its command would have expired, not before
     Given AMAPI answers every command with 503
     When Alice resets the passcode of "phone"
     Then the action log shows the reset of "phone" as pending
-    When 11 minutes pass
+    When 10 minutes pass
+    And AMAPI has turned away 7 more commands for "phone"
+    Then the action log shows the reset of "phone" as pending
+    When 1 minute passes
     Then the reset of "phone" fails with reason code NEVER_ACCEPTED
     And nothing has been sent to "phone"
     And Alice receives no mail

@@ -17,6 +17,10 @@ pub enum Alphabet {
     Digits,
     /// Digits counting up: 123456...
     DigitsInSequence,
+    /// Digits that rise by steps of one and two in turn (0124578): ordered,
+    /// but no four of them step evenly, so not a sequence by AMAPI's or
+    /// Android's rule. At most 7 digits (the rise must stay within 0-9).
+    DigitsRisingUnevenly,
     /// Lower-case letters only.
     Letters,
     /// Letters and digits, at least one of each.
@@ -25,7 +29,7 @@ pub enum Alphabet {
 
 impl Shape {
     /// Parse "6 digits", "6-digit", "8 letters and digits", "10 letters",
-    /// "6 digits in sequence".
+    /// "6 digits in sequence", "6 digits rising unevenly".
     pub fn parse(text: &str) -> Option<Shape> {
         let text = text.trim();
         let (number, rest) = text.split_once([' ', '-'])?;
@@ -33,6 +37,7 @@ impl Shape {
         let alphabet = match rest.trim() {
             "digit" | "digits" => Alphabet::Digits,
             "digits in sequence" => Alphabet::DigitsInSequence,
+            "digits rising unevenly" if (2..=7).contains(&length) => Alphabet::DigitsRisingUnevenly,
             "letters" => Alphabet::Letters,
             "letters and digits" => Alphabet::LettersAndDigits,
             _ => return None,
@@ -46,6 +51,19 @@ impl Shape {
         const DIGITS: &[u8] = b"0123456789";
         match self.alphabet {
             Alphabet::DigitsInSequence => (0..self.length).map(|i| char::from(b'1' + (i % 9) as u8)).collect(),
+            Alphabet::DigitsRisingUnevenly => {
+                let steps = |n: usize| (1..n).map(|i| if i % 2 == 1 { 1 } else { 2 }).sum::<u64>();
+                let rise = steps(self.length);
+                let mut digit = rng.next_u64() % (10 - rise);
+                let mut out = String::with_capacity(self.length);
+                for i in 0..self.length {
+                    if i > 0 {
+                        digit += if i % 2 == 1 { 1 } else { 2 };
+                    }
+                    out.push(char::from(b'0' + digit as u8));
+                }
+                out
+            }
             Alphabet::Letters => rng.string(LETTERS, self.length, no_sequences),
             Alphabet::Digits => rng.string(DIGITS, self.length, no_sequences),
             Alphabet::LettersAndDigits => rng.string(b"abcdefghjkmnpqrstuvwxyz23456789", self.length, |s| {
@@ -60,6 +78,7 @@ impl fmt::Display for Shape {
         let what = match self.alphabet {
             Alphabet::Digits => "digits",
             Alphabet::DigitsInSequence => "digits in sequence",
+            Alphabet::DigitsRisingUnevenly => "digits rising unevenly",
             Alphabet::Letters => "letters",
             Alphabet::LettersAndDigits => "letters and digits",
         };
@@ -120,19 +139,23 @@ impl Rng {
 pub enum ClassShape {
     /// One digit, repeated.
     RepeatedDigits { length: usize },
+    /// One lower-case letter, repeated.
+    RepeatedLetters { length: usize },
     /// Lower-case letters and digits plus the named classes, with at least
     /// one of each named class (and none of an unnamed upper case or symbol).
     Characters { length: usize, symbol: bool, upper: bool, lower: bool, digit: bool },
 }
 
 impl ClassShape {
-    /// Parse "4 repeated digits" or "N characters with a symbol[ and an
+    /// Parse "4 repeated digits", "6 repeated letters" or "N characters with a symbol[ and an
     /// upper-case letter][ and a lower-case letter][ and a digit]".
     pub fn parse(text: &str) -> Option<ClassShape> {
         let (number, rest) = text.trim().split_once(' ')?;
         let length: usize = number.parse().ok().filter(|n| (1..=32).contains(n))?;
-        if rest == "repeated digits" {
-            return Some(ClassShape::RepeatedDigits { length });
+        match rest {
+            "repeated digits" => return Some(ClassShape::RepeatedDigits { length }),
+            "repeated letters" => return Some(ClassShape::RepeatedLetters { length }),
+            _ => {}
         }
         let classes = rest.strip_prefix("characters with ")?;
         let (mut symbol, mut upper, mut lower, mut digit) = (false, false, false, false);
@@ -155,6 +178,10 @@ impl ClassShape {
             ClassShape::RepeatedDigits { length } => {
                 let digit = char::from(b'0' + (rng.next_u64() % 10) as u8);
                 std::iter::repeat_n(digit, length).collect()
+            }
+            ClassShape::RepeatedLetters { length } => {
+                let letter = char::from(b'a' + (rng.next_u64() % 26) as u8);
+                std::iter::repeat_n(letter, length).collect()
             }
             ClassShape::Characters { length, symbol, upper, lower, digit } => {
                 // Lower-case letters and digits, and only the classes named.
@@ -195,6 +222,9 @@ mod class_shape_tests {
             let q = ClassShape::parse("6 characters with a symbol").unwrap().generate(&mut rng);
             assert!(q.bytes().all(|b| !b.is_ascii_uppercase()), "{q}");
         }
+        let p = ClassShape::parse("6 repeated letters").unwrap().generate(&mut rng);
+        assert_eq!(p.len(), 6);
+        assert!(p.bytes().all(|b| b == p.as_bytes()[0] && b.is_ascii_lowercase()), "{p}");
         assert!(ClassShape::parse("6 characters with an emoji").is_none());
         assert!(ClassShape::parse("1 characters with a symbol and a digit").is_none());
     }
@@ -217,6 +247,16 @@ mod tests {
             assert!(no_sequences(&p), "{p}");
         }
         assert_eq!(Shape::parse("6 digits in sequence").unwrap().generate(&mut rng), "123456");
+        for len in 2..=7 {
+            for seed in 0..20 {
+                let p = Shape::parse(&format!("{len} digits rising unevenly")).unwrap().generate(&mut Rng::new(seed));
+                assert_eq!(p.len(), len, "{p}");
+                let b = p.as_bytes();
+                assert!(b.windows(2).all(|w| w[0] < w[1] && w[0].is_ascii_digit() && w[1].is_ascii_digit()), "{p}");
+                assert!(no_sequences(&p), "{p}");
+            }
+        }
+        assert!(Shape::parse("8 digits rising unevenly").is_none(), "no room to rise");
         assert!(Shape::parse("six digits").is_none());
         assert!(Shape::parse("6 emoji").is_none());
     }

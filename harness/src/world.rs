@@ -215,6 +215,23 @@ impl LockstepWorld {
         Passcode::new(p)
     }
 
+    /// A passcode of a described shape ("8 digits", "6 digits rising
+    /// unevenly", "4 repeated digits", "6 characters with a symbol and an
+    /// upper-case letter") from the seeded generator.
+    pub fn draw_passcode(&mut self, text: &str) -> Result<Passcode, Failure> {
+        use crate::passcodes::{ClassShape, Shape};
+        if let Some(shape) = Shape::parse(text) {
+            return Ok(self.make_passcode(shape));
+        }
+        let shape = ClassShape::parse(text).ok_or_else(|| {
+            self.fail(format!("`{text}` is not a passcode shape such as `8 digits` or `4 repeated digits`"))
+        })?;
+        let rng = self.rng.get_or_insert_with(|| Rng::new(1));
+        let p = shape.generate(rng);
+        self.secrets.register(&p);
+        Ok(Passcode::new(p))
+    }
+
     /// Remember a passcode learnt from the MDM (mail, device page, portal).
     pub fn learn(&self, passcode: &str) -> Passcode {
         self.secrets.register(passcode);

@@ -110,9 +110,7 @@ async fn wizard(w: &mut LockstepWorld, admin: String, alias: String) -> StepResu
 
 #[when(regex = r#"^(\w+) types a new passcode of (.+) in the reset dialog for "(\w+)"$"#)]
 async fn dialog(w: &mut LockstepWorld, admin: String, shape: String, alias: String) -> StepResult {
-    let shape =
-        Shape::parse(&shape).ok_or_else(|| w.fail(format!("`{shape}` is not a passcode shape such as `8 digits`")))?;
-    let p = w.make_passcode(shape);
+    let p = w.draw_passcode(&shape)?;
     preview(w, &admin, &alias, PreviewRequest { new_passcode: Some(p.expose()) }).await
 }
 

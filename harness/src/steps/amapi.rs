@@ -3,10 +3,8 @@
 //! virtual clock. These need the embedded stack.
 
 use super::StepDoc;
-use crate::passcodes::{ClassShape, Shape};
-use crate::world::{Failure, LockstepWorld, StepResult};
+use crate::world::{LockstepWorld, StepResult};
 use amapi_mock::faults::{Effect, Fault};
-use android_sim::Passcode;
 use cucumber::{given, then, when};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -44,7 +42,7 @@ pub fn anchor() {}
 
 #[when(regex = r#"^an AMAPI client resets the passcode of "(\w+)" to a new passcode of (.+?)(?: with flags (.+))?$"#)]
 async fn direct_reset(w: &mut LockstepWorld, alias: String, shape: String, flags: String) -> StepResult {
-    let new = draw(w, &shape)?;
+    let new = w.draw_passcode(&shape)?;
     let flags: Vec<&str> = flags.split([',', ' ']).map(str::trim).filter(|f| !f.is_empty() && *f != "and").collect();
     let body = json!({ "type": "RESET_PASSWORD", "newPassword": new.expose(), "resetPasswordFlags": flags });
     let name = w.handset(&alias)?.amapi_name.clone();
@@ -57,20 +55,6 @@ async fn direct_reset(w: &mut LockstepWorld, alias: String, shape: String, flags
     }
     w.amapi_result = Some(op);
     Ok(())
-}
-
-/// A passcode of a described shape ("8 digits", "4 repeated digits", "6
-/// characters with a symbol and an upper-case letter") from the seeded generator.
-fn draw(w: &mut LockstepWorld, text: &str) -> Result<Passcode, Failure> {
-    if let Some(shape) = Shape::parse(text) {
-        return Ok(w.make_passcode(shape));
-    }
-    let shape = ClassShape::parse(text)
-        .ok_or_else(|| w.fail(format!("`{text}` is not a passcode shape such as `8 digits` or `4 repeated digits`")))?;
-    let rng = w.rng.get_or_insert_with(|| crate::passcodes::Rng::new(1));
-    let p = shape.generate(rng);
-    w.secrets.register(&p);
-    Ok(Passcode::new(p))
 }
 
 #[when(regex = r#"^an AMAPI client clears the passcode of "(\w+)"$"#)]

@@ -32,6 +32,11 @@ pub const VOCABULARY: &[StepDoc] = &[
         example: "When AMAPI has refused 10 requests about \"phone\" during the outage",
     },
     StepDoc {
+        keyword: "When",
+        pattern: "AMAPI has turned away <n> more commands for \"<alias>\"",
+        example: "When AMAPI has turned away 7 more commands for \"phone\"",
+    },
+    StepDoc {
         keyword: "Given",
         pattern: "AMAPI answers every command with <4xx|5xx>",
         example: "Given AMAPI answers every command with 503",
@@ -83,8 +88,34 @@ async fn refused_during_outage(w: &mut LockstepWorld, n: u32, alias: String) -> 
 
 #[given(regex = r"^AMAPI answers every command with (\d{3})$")]
 async fn every_command(w: &mut LockstepWorld, status: u16) -> StepResult {
-    let what = format!("the {status} answer to every command");
+    let what = format!("the {status} {EVERY_COMMAND}");
     w.arm_fault(&what, |device| Fault::error(status).on(ISSUE_COMMAND).method("POST").device(device))
+}
+
+/// What an "answers every command" fault is called in the scenario's list.
+const EVERY_COMMAND: &str = "answer to every command";
+
+/// Wait until "AMAPI answers every command" has answered `n` more commands
+/// for the device than when the step began: more than one round of the
+/// MDM's attempts, so what is checked next was decided by a round that began
+/// after the step before (after the clock moved, say), not by one before it.
+#[when(regex = r#"^AMAPI has turned away (\d+) more commands? for "(\w+)"$"#)]
+async fn turned_away(w: &mut LockstepWorld, n: u32, alias: String) -> StepResult {
+    let device = w.handset(&alias)?.amapi_name.clone();
+    let id = w
+        .faults
+        .iter()
+        .find(|(_, what)| what.contains(EVERY_COMMAND) && what.ends_with(&format!(" of {device}")))
+        .map(|(id, _)| id.clone())
+        .ok_or_else(|| w.fail(format!("AMAPI was not told to answer every command for \"{alias}\"")))?;
+    let mock = w.stack()?.mock().clone();
+    let start = mock.fault_fired(&id).unwrap_or(0);
+    let what = format!("AMAPI to turn away {n} more commands for \"{alias}\"");
+    eventually(w, &what, || {
+        let fired = mock.fault_fired(&id).unwrap_or(0);
+        async move { Ok((fired >= start + n).then_some(())) }
+    })
+    .await
 }
 
 #[given(regex = r"^AMAPI answers the next (\d+) reads? of an operation with (\d{3})$")]

@@ -35,8 +35,8 @@ pub const VOCABULARY: &[StepDoc] = &[
     StepDoc { keyword: "Then", pattern: "the wizard shows \"<alias>\" and its user <Name>", example: "Then the wizard shows \"phone\" and its user Erin" },
     StepDoc {
         keyword: "Then",
-        pattern: "the dialog lists these requirements: (a table of requirement | met)",
-        example: "Then the dialog lists these requirements:",
+        pattern: "the dialog lists [exactly] these requirements: (a table of requirement | met)",
+        example: "Then the dialog lists exactly these requirements:",
     },
     StepDoc { keyword: "Then", pattern: "the Reset passcode button is enabled | disabled", example: "Then the Reset passcode button is disabled" },
     StepDoc {
@@ -275,16 +275,24 @@ async fn wizard_shows(w: &mut LockstepWorld, alias: String, user: String) -> Ste
     }
 }
 
-#[then("the dialog lists these requirements:")]
-async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
-    let listed = &last_preview(w, "the reset dialog was not opened")?.requirements;
+/// The `| requirement | met |` rows of a step's table.
+fn requirement_rows(w: &LockstepWorld, step: &Step) -> Result<Vec<(String, bool)>, Failure> {
     let table = step.table.as_ref().ok_or_else(|| w.fail("this step needs a table of | requirement | met |"))?;
+    let mut rows = Vec::new();
     for row in table.rows.iter().skip(1) {
         let (Some(text), Some(met)) = (row.first(), row.get(1)) else {
             return Err(w.fail("each row needs a requirement and yes/no"));
         };
-        let want = met.trim() == "yes";
-        let found = listed.iter().find(|r| r.description == text.trim());
+        rows.push((text.trim().to_owned(), met.trim() == "yes"));
+    }
+    Ok(rows)
+}
+
+#[then("the dialog lists these requirements:")]
+async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
+    let listed = &last_preview(w, "the reset dialog was not opened")?.requirements;
+    for (text, want) in requirement_rows(w, step)? {
+        let found = listed.iter().find(|r| r.description == text);
         match found.map(|r| r.met) {
             Some(m) if m == want => {}
             Some(m) => return Err(w.fail(format!("requirement \"{text}\" shows met = {m}, expected {want}"))),
@@ -297,6 +305,27 @@ async fn requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
         }
     }
     Ok(())
+}
+
+/// The whole list, in the dialog's order: no requirement missing, none extra.
+#[then("the dialog lists exactly these requirements:")]
+async fn exact_requirements(w: &mut LockstepWorld, step: &Step) -> StepResult {
+    let want = requirement_rows(w, step)?;
+    let listed: Vec<(String, bool)> = last_preview(w, "the reset dialog was not opened")?
+        .requirements
+        .iter()
+        .map(|r| (r.description.clone(), r.met))
+        .collect();
+    if listed == want {
+        return Ok(());
+    }
+    let show = |rows: &[(String, bool)]| {
+        rows.iter()
+            .map(|(t, m)| format!("\"{t}\" ({})", if *m { "met" } else { "not met" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(w.fail(format!("the dialog lists {}; expected {}", show(&listed), show(&want))))
 }
 
 #[then(regex = r"^the Reset passcode button is (enabled|disabled)$")]

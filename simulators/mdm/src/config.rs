@@ -147,10 +147,22 @@ pub enum Defect {
     /// attempt may have delivered (breaks MIR-6 across an MDM crash:
     /// features/docker).
     ReissuesAfterRestart,
+    // issue 14: the reset dialog's reading of each kind of passcode policy,
+    // one defect each (mutation testing found these rules unpinned).
+    /// NUMERIC_COMPLEX is read as NUMERIC: ordered and repeated digits pass.
+    NumericComplexAsNumeric,
+    /// The sequence rule looks at numeric passcodes only, so "aaaaaa" passes
+    /// a complexity policy.
+    DigitsOnlySequences,
+    /// ALPHANUMERIC asks for a letter only, not a letter and a digit.
+    LetterEnoughForAlphanumeric,
+    /// COMPLEX's per-class minima (letters, upper case, symbols...) are
+    /// neither listed nor checked.
+    IgnoresComplexMinima,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 27] = [
+    pub const ALL: [Defect; 31] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -178,6 +190,10 @@ impl Defect {
         Defect::DeviceFilterIgnored,
         Defect::SessionsNeverExpire,
         Defect::ReissuesAfterRestart,
+        Defect::NumericComplexAsNumeric,
+        Defect::DigitsOnlySequences,
+        Defect::LetterEnoughForAlphanumeric,
+        Defect::IgnoresComplexMinima,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -209,6 +225,10 @@ impl Defect {
             Defect::DeviceFilterIgnored => "device-filter-ignored",
             Defect::SessionsNeverExpire => "sessions-never-expire",
             Defect::ReissuesAfterRestart => "reissues-after-restart",
+            Defect::NumericComplexAsNumeric => "numeric-complex-as-numeric",
+            Defect::DigitsOnlySequences => "digits-only-sequences",
+            Defect::LetterEnoughForAlphanumeric => "letter-enough-for-alphanumeric",
+            Defect::IgnoresComplexMinima => "ignores-complex-minima",
         }
     }
 }

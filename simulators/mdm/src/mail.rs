@@ -50,10 +50,6 @@ impl Mailer {
         Mailer { transport, from: from.to_owned() }
     }
 
-    pub fn is_configured(&self) -> bool {
-        self.transport.is_some()
-    }
-
     pub async fn send(&self, m: &PasscodeMail<'_>) -> Result<(), MailError> {
         let Some(transport) = &self.transport else { return Ok(()) };
         let fail = |reason: String| MailError { recipient: m.recipient.to_owned(), reason };

@@ -111,11 +111,6 @@ impl Mdm {
         &self.vendor
     }
 
-    /// `enterprises/{id}`.
-    pub fn enterprise(&self) -> &str {
-        &self.enterprise
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -10,10 +10,10 @@ use crate::api::error::ApiError;
 use crate::config::Defect;
 use crate::mdm::Mdm;
 use crate::passcode;
-use crate::passcode_rules::{self, RuleCheck};
+use crate::passcode_rules::{self, Rule, RuleCheck};
 use crate::store::DeviceRow;
 use crate::vendor::{NewPasscode, ResetScope};
-use android_sim::{Passcode, PasswordPolicy, PolicyScope};
+use android_sim::{Passcode, PasswordPolicy, PasswordQuality, PolicyScope};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -135,10 +135,7 @@ impl Mdm {
         }
         let policy = self.work_profile_policy(device)?;
         let typed = candidate.unwrap_or("");
-        let mut checks: Vec<RuleCheck> = policy
-            .as_ref()
-            .map(|pol| passcode_rules::policy_rules(pol, typed).into_iter().map(|r| r.check(typed)).collect())
-            .unwrap_or_default();
+        let mut checks: Vec<RuleCheck> = policy.as_ref().map(|pol| self.policy_checks(pol, typed)).unwrap_or_default();
         if policy.is_some() || candidate.is_some() {
             for r in passcode_rules::android_floor(device.api_level, typed) {
                 if !checks.iter().any(|c| c.rule == r) {
@@ -147,6 +144,45 @@ impl Mdm {
             }
         }
         Ok(Some((checks, policy.is_some())))
+    }
+
+    /// The rules of `policy`, each checked against `typed`, as this MDM
+    /// reads them: passcode_rules' reading, unless a defect switch breaks it.
+    fn policy_checks(&self, policy: &PasswordPolicy, typed: &str) -> Vec<RuleCheck> {
+        let mut policy = policy.clone();
+        if self.has(Defect::NumericComplexAsNumeric) && policy.quality == PasswordQuality::NumericComplex {
+            policy.quality = PasswordQuality::Numeric;
+        }
+        let mut rules = passcode_rules::policy_rules(&policy, typed);
+        if self.has(Defect::IgnoresComplexMinima) {
+            rules.retain(|r| {
+                !matches!(
+                    r,
+                    Rule::MinimumLetters(_)
+                        | Rule::MinimumLowerCase(_)
+                        | Rule::MinimumUpperCase(_)
+                        | Rule::MinimumNonLetter(_)
+                        | Rule::MinimumNumeric(_)
+                        | Rule::MinimumSymbols(_)
+                )
+            });
+        }
+        rules
+            .into_iter()
+            .map(|rule| {
+                let mut check = rule.check(typed);
+                match rule {
+                    Rule::ContainsLetterAndDigit if self.has(Defect::LetterEnoughForAlphanumeric) => {
+                        check.met = Rule::ContainsLetter.is_met_by(typed);
+                    }
+                    Rule::NoSequences if self.has(Defect::DigitsOnlySequences) => {
+                        check.met |= !typed.bytes().all(|b| b.is_ascii_digit());
+                    }
+                    _ => {}
+                }
+                check
+            })
+            .collect()
     }
 
     /// Check a reset request against the vendor profile and the device.

@@ -1,0 +1,71 @@
+@iru @needs-work-profile-only @IRU-2
+Feature: The reset dialog reads every kind of passcode policy
+  Before it sends a new work profile passcode, the MDM checks it against the
+  policy the profile is held to, and the reset dialog lists each rule with
+  whether the typed passcode meets it. AMAPI's PasswordRequirements sets
+  different rules for each quality: NUMERIC_COMPLEX forbids repeated and
+  ordered digits, ALPHANUMERIC wants a letter and a digit, COMPLEX adds a
+  minimum for each class of character it names, and the complexity bands
+  forbid sequences of letters as well as digits. An MDM that reads one of
+  them wrong sends passcodes the device refuses, or refuses good ones.
+
+  Background:
+    Given Ivan is a site administrator
+    And Erin is an end user
+
+  Scenario: A numeric-complex policy refuses repeated and ordered digits, and only those
+    Given the work profile passcode policy requires numeric-complex passcodes of at least 6 characters
+    And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
+    When Ivan types a new passcode of 6 digits in sequence in the reset dialog for "phone"
+    Then the dialog lists exactly these requirements:
+      | requirement                       | met |
+      | a passcode is set                 | yes |
+      | at least 6 characters             | yes |
+      | no repeating or ordered sequences | no  |
+      | at least 4 characters             | yes |
+    And the Reset passcode button is disabled
+    When Ivan types a new passcode of 6 repeated digits in the reset dialog for "phone"
+    Then the Reset passcode button is disabled
+    When Ivan types a new passcode of 6 digits rising unevenly in the reset dialog for "phone"
+    Then the Reset passcode button is enabled
+
+  Scenario: Under a complexity policy a repeated letter is a sequence too
+    Given the work profile passcode policy requires complexity-medium passcodes
+    And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
+    When Ivan types a new passcode of 6 repeated letters in the reset dialog for "phone"
+    Then the dialog lists these requirements:
+      | requirement                       | met |
+      | no repeating or ordered sequences | no  |
+    And the Reset passcode button is disabled
+    When Ivan types a new passcode of 6 letters in the reset dialog for "phone"
+    Then the Reset passcode button is enabled
+
+  Scenario: An alphanumeric policy wants a digit as well as a letter
+    Given the work profile passcode policy requires alphanumeric passcodes of at least 8 characters
+    And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
+    When Ivan types a new passcode of 10 letters in the reset dialog for "phone"
+    Then the dialog lists these requirements:
+      | requirement                   | met |
+      | contains a letter and a digit | no  |
+    And the Reset passcode button is disabled
+
+  Scenario: A complex policy lists each minimum it sets, and checks each
+    Given the work profile passcode policy requires complex passcodes of at least 8 characters
+    And the passcode policy also requires at least 1 upper-case letter
+    And the passcode policy also requires at least 1 symbol
+    And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
+    When Ivan types a new passcode of 8 characters with a symbol and an upper-case letter in the reset dialog for "phone"
+    Then the dialog lists exactly these requirements:
+      | requirement                   | met |
+      | a passcode is set             | yes |
+      | at least 8 characters         | yes |
+      | at least 1 upper-case letters | yes |
+      | at least 1 symbols            | yes |
+      | at least 4 characters         | yes |
+    And the Reset passcode button is enabled
+    When Ivan types a new passcode of 8 characters with a symbol in the reset dialog for "phone"
+    Then the dialog lists these requirements:
+      | requirement                   | met |
+      | at least 1 upper-case letters | no  |
+      | at least 1 symbols            | yes |
+    And the Reset passcode button is disabled
