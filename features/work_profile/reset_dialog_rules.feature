@@ -6,7 +6,8 @@ Feature: The reset dialog reads every kind of passcode policy
   different rules for each quality: NUMERIC_COMPLEX forbids repeated and
   ordered digits, ALPHANUMERIC wants a letter and a digit, COMPLEX adds a
   minimum for each class of character it names, and the complexity bands
-  forbid sequences of letters as well as digits. An MDM that reads one of
+  forbid sequences of letters as well as digits, while the policy's minimum
+  length counts only for the qualities from NUMERIC to COMPLEX. An MDM that reads one of
   them wrong sends passcodes the device refuses, or refuses good ones.
 
   Background:
@@ -14,28 +15,30 @@ Feature: The reset dialog reads every kind of passcode policy
     And Erin is an end user
 
   Scenario: A numeric-complex policy refuses repeated and ordered digits, and only those
-    Given the work profile passcode policy requires numeric-complex passcodes of at least 6 characters
+    Given the work profile passcode policy requires numeric-complex passcodes
     And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
     When Ivan types a new passcode of 6 digits in sequence in the reset dialog for "phone"
     Then the dialog lists exactly these requirements:
       | requirement                       | met |
       | a passcode is set                 | yes |
-      | at least 6 characters             | yes |
       | no repeating or ordered sequences | no  |
       | at least 4 characters             | yes |
+      | at least 6 characters             | yes |
     And the Reset passcode button is disabled
     When Ivan types a new passcode of 6 repeated digits in the reset dialog for "phone"
     Then the Reset passcode button is disabled
     When Ivan types a new passcode of 6 digits rising unevenly in the reset dialog for "phone"
     Then the Reset passcode button is enabled
 
-  Scenario: Under a complexity policy a repeated letter is a sequence too
-    Given the work profile passcode policy requires complexity-medium passcodes
+  Scenario: Under a complexity policy a repeated letter is a sequence too, and the policy's own length does not count
+    Given the work profile passcode policy requires complexity-medium passcodes of at least 8 characters
     And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
     When Ivan types a new passcode of 6 repeated letters in the reset dialog for "phone"
-    Then the dialog lists these requirements:
+    Then the dialog lists exactly these requirements:
       | requirement                       | met |
+      | a passcode is set                 | yes |
       | no repeating or ordered sequences | no  |
+      | at least 4 characters             | yes |
     And the Reset passcode button is disabled
     When Ivan types a new passcode of 6 letters in the reset dialog for "phone"
     Then the Reset passcode button is enabled
