@@ -43,14 +43,24 @@ Feature: The reset dialog reads every kind of passcode policy
     When Ivan types a new passcode of 6 letters in the reset dialog for "phone"
     Then the Reset passcode button is enabled
 
-  Scenario: An alphanumeric policy wants a digit as well as a letter
-    Given the work profile passcode policy requires alphanumeric passcodes of at least 8 characters
+  Scenario Outline: An <quality> policy wants <want>
+    Given the work profile passcode policy requires <quality> passcodes of at least 8 characters
     And a "google-pixel-8" device "phone" enrolled work-profile-personal for Erin with a 6-digit passcode
-    When Ivan types a new passcode of 10 letters in the reset dialog for "phone"
+    When Ivan types a new passcode of <typed> in the reset dialog for "phone"
     Then the dialog lists these requirements:
-      | requirement                   | met |
-      | contains a letter and a digit | no  |
+      | requirement | met |
+      | <rule>      | no  |
     And the Reset passcode button is disabled
+    When Ivan types a new passcode of <good> in the reset dialog for "phone"
+    Then the dialog lists these requirements:
+      | requirement | met |
+      | <rule>      | yes |
+    And the Reset passcode button is enabled
+
+    Examples:
+      | quality      | want                        | rule                          | typed      | good                  |
+      | alphanumeric | a digit as well as a letter | contains a letter and a digit | 10 letters | 10 letters and digits |
+      | alphabetic   | a letter                    | contains a letter             | 10 digits  | 10 letters            |
 
   Scenario: A complex policy lists each minimum it sets, and checks each
     Given the work profile passcode policy requires complex passcodes of at least 8 characters
@@ -71,4 +81,10 @@ Feature: The reset dialog reads every kind of passcode policy
       | requirement                   | met |
       | at least 1 upper-case letters | no  |
       | at least 1 symbols            | yes |
+    And the Reset passcode button is disabled
+    When Ivan types a new passcode of 8 characters with an upper-case letter in the reset dialog for "phone"
+    Then the dialog lists these requirements:
+      | requirement                   | met |
+      | at least 1 upper-case letters | yes |
+      | at least 1 symbols            | no  |
     And the Reset passcode button is disabled

@@ -175,7 +175,11 @@ pub(crate) fn table() -> Vec<(Break, Vec<String>)> {
             s(&["A numeric-complex policy refuses repeated and ordered digits, and only those"]),
         ),
         (Break::Defect("digits-only-sequences"), s(&["Under a complexity policy a repeated letter is a sequence too, and the policy's own length does not count"])),
-        (Break::Defect("letter-enough-for-alphanumeric"), s(&["An alphanumeric policy wants a digit as well as a letter"])),
+        (
+            Break::Defect("letter-enough-for-alphanumeric"),
+            s(&["An alphanumeric policy wants a digit as well as a letter"]),
+        ),
+        (Break::Defect("alphabetic-as-numeric"), s(&["An alphabetic policy wants a letter"])),
         (Break::Defect("ignores-complex-minima"), s(&["A complex policy lists each minimum it sets, and checks each"])),
         (Break::Defect("reissues-after-restart"), s(&[])),
         (

@@ -156,13 +156,15 @@ pub enum Defect {
     DigitsOnlySequences,
     /// ALPHANUMERIC asks for a letter only, not a letter and a digit.
     LetterEnoughForAlphanumeric,
+    /// ALPHABETIC is read as NUMERIC: a passcode of digits only passes.
+    AlphabeticAsNumeric,
     /// COMPLEX's per-class minima (letters, upper case, symbols...) are
     /// neither listed nor checked.
     IgnoresComplexMinima,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 31] = [
+    pub const ALL: [Defect; 32] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -193,6 +195,7 @@ impl Defect {
         Defect::NumericComplexAsNumeric,
         Defect::DigitsOnlySequences,
         Defect::LetterEnoughForAlphanumeric,
+        Defect::AlphabeticAsNumeric,
         Defect::IgnoresComplexMinima,
     ];
 
@@ -228,6 +231,7 @@ impl Defect {
             Defect::NumericComplexAsNumeric => "numeric-complex-as-numeric",
             Defect::DigitsOnlySequences => "digits-only-sequences",
             Defect::LetterEnoughForAlphanumeric => "letter-enough-for-alphanumeric",
+            Defect::AlphabeticAsNumeric => "alphabetic-as-numeric",
             Defect::IgnoresComplexMinima => "ignores-complex-minima",
         }
     }

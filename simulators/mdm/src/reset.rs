@@ -150,7 +150,12 @@ impl Mdm {
     /// reads them: passcode_rules' reading, unless a defect switch breaks it.
     fn policy_checks(&self, policy: &PasswordPolicy, typed: &str) -> Vec<RuleCheck> {
         let mut policy = policy.clone();
-        if self.has(Defect::NumericComplexAsNumeric) && policy.quality == PasswordQuality::NumericComplex {
+        let misread = match policy.quality {
+            PasswordQuality::NumericComplex => self.has(Defect::NumericComplexAsNumeric),
+            PasswordQuality::Alphabetic => self.has(Defect::AlphabeticAsNumeric),
+            _ => false,
+        };
+        if misread {
             policy.quality = PasswordQuality::Numeric;
         }
         let mut rules = passcode_rules::policy_rules(&policy, typed);
