@@ -189,6 +189,12 @@ pub(crate) fn table() -> Vec<(Break, Vec<String>)> {
                 "Without a policy the new passcode need only meet Android's minimum on google-pixel-8",
                 "With a policy each requirement shows whether it is met",
                 "With a policy a new passcode is required",
+                // The reset dialog's reading of each policy quality (it lists no rules at all).
+                "A numeric-complex policy refuses repeated and ordered digits, and only those",
+                "Under a complexity policy a repeated letter is a sequence too, and the policy's own length does not count",
+                "An alphanumeric policy wants a digit as well as a letter",
+                "An alphabetic policy wants a letter",
+                "A complex policy lists each minimum it sets, and checks each",
             ]),
         ),
         // issue 14: the fault paths of the action pipeline.
