@@ -82,3 +82,14 @@ Feature: Self-service passcode reset in the company portal
     Then the action log shows the reset of "phone" as failed
     And Erin gets a portal notification that the passcode reset of "phone" failed
     And the old passcode unlocks "phone"
+
+  @INT-1
+  Scenario: The portal shows the user's own latest reset, not an administrator's
+    Given Alice is a site administrator
+    And a "google-pixel-8" device "phone" enrolled fully-managed for Erin with a 6-digit passcode
+    When Erin signs out and signs in again
+    And Erin confirms the passcode reset of "phone" in the portal
+    Then the action log shows the reset of "phone" as completed
+    When Alice resets the passcode of "phone"
+    Then the action log shows the reset of "phone" as completed
+    And the portal shows Erin's own reset of "phone" as its latest, not the administrator's

@@ -181,6 +181,10 @@ pub(crate) fn table() -> Vec<(Break, Vec<String>)> {
         ),
         (Break::Defect("alphabetic-as-numeric"), s(&["An alphabetic policy wants a letter"])),
         (Break::Defect("ignores-complex-minima"), s(&["A complex policy lists each minimum it sets, and checks each"])),
+        (
+            Break::Defect("portal-shows-console-resets"),
+            s(&["The portal shows the user's own latest reset, not an administrator's"]),
+        ),
         (Break::Defect("reissues-after-restart"), s(&[])),
         (
             Break::Defect("ignores-work-profile-policy"),

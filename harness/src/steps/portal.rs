@@ -45,6 +45,11 @@ pub const VOCABULARY: &[StepDoc] = &[
     },
     StepDoc {
         keyword: "Then",
+        pattern: "the portal shows <Name>'s own reset of \"<alias>\" as its latest, not the administrator's",
+        example: "Then the portal shows Erin's own reset of \"phone\" as its latest, not the administrator's",
+    },
+    StepDoc {
+        keyword: "Then",
         pattern: "the reset passcode option is not offered for \"<alias>\"",
         example: "Then the reset passcode option is not offered for \"phone\"",
     },
@@ -82,6 +87,10 @@ async fn portal_reset(w: &mut LockstepWorld, name: &str, alias: &str, confirm: b
     let reply = w.stack()?.mdm().portal_reset(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
     if confirm {
         w.record_action(alias, "reset", &reply, None)?;
+        if let Ok(accepted) = &reply {
+            let action = accepted.action_id.clone();
+            w.handset_mut(alias)?.last_action.insert(PORTAL_RESET, action);
+        }
     }
     w.last = Some(LastAnswer::from_answer(reply, LastAnswer::Started));
     Ok(())
@@ -133,6 +142,31 @@ async fn details(w: &mut LockstepWorld, alias: &str) -> Result<PortalDevice, cra
     let id = w.handset(alias)?.mdm_id.clone();
     let reply = w.stack()?.mdm().portal_device(&token, &id).await.map_err(|e| w.fail(e.to_string()))?;
     reply.map_err(|r| w.fail(format!("the portal refused the device details of \"{alias}\": {r}")))
+}
+
+/// The key of the latest portal reset among a handset's actions (an
+/// administrator's later reset takes the "reset" key).
+const PORTAL_RESET: &str = "portal-reset";
+
+/// The portal's "latest reset" of a device is the user's own, made in the
+/// portal: an administrator's reset from the console is not theirs to see.
+#[then(regex = r#"^the portal shows (\w+)'s own reset of "(\w+)" as its latest, not the administrator's$"#)]
+async fn own_latest(w: &mut LockstepWorld, name: String, alias: String) -> StepResult {
+    let want = w
+        .handset(&alias)?
+        .last_action
+        .get(PORTAL_RESET)
+        .cloned()
+        .ok_or_else(|| w.fail(format!("{name} started no portal reset of \"{alias}\" in this scenario")))?;
+    let shown = details(w, &alias).await?.last_reset;
+    match shown {
+        Some(r) if r.action_id == want => Ok(()),
+        Some(r) => Err(w.fail(format!(
+            "the portal shows action {} as the latest reset of \"{alias}\", not {name}'s own portal reset {want}",
+            r.action_id
+        ))),
+        None => Err(w.fail(format!("the portal shows no reset of \"{alias}\"; {name} made {want}"))),
+    }
 }
 
 #[then(regex = r#"^the portal shows a temporary passcode for "(\w+)" made of letters and digits$"#)]

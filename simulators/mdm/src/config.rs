@@ -158,13 +158,17 @@ pub enum Defect {
     LetterEnoughForAlphanumeric,
     /// ALPHABETIC is read as NUMERIC: a passcode of digits only passes.
     AlphabeticAsNumeric,
+    /// The portal's device details show the latest reset of the device
+    /// whoever made it, an administrator's from the console too, as if the
+    /// user had made it (breaks the portal's own view, INT-1).
+    PortalShowsConsoleResets,
     /// COMPLEX's per-class minima (letters, upper case, symbols...) are
     /// neither listed nor checked.
     IgnoresComplexMinima,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 32] = [
+    pub const ALL: [Defect; 33] = [
         Defect::SixDigitPasscode,
         Defect::NoReauthCheck,
         Defect::NoLockAfterReset,
@@ -197,6 +201,7 @@ impl Defect {
         Defect::LetterEnoughForAlphanumeric,
         Defect::AlphabeticAsNumeric,
         Defect::IgnoresComplexMinima,
+        Defect::PortalShowsConsoleResets,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +238,7 @@ impl Defect {
             Defect::LetterEnoughForAlphanumeric => "letter-enough-for-alphanumeric",
             Defect::AlphabeticAsNumeric => "alphabetic-as-numeric",
             Defect::IgnoresComplexMinima => "ignores-complex-minima",
+            Defect::PortalShowsConsoleResets => "portal-shows-console-resets",
         }
     }
 }

@@ -73,12 +73,9 @@ pub(super) async fn device(
         None => None,
     };
     v["temporary_passcode"] = json!(temporary);
-    let last_reset = mdm
-        .store
-        .actions(Some(&d.id), None)?
-        .into_iter()
-        .rev()
-        .find(|a| a.kind == ActionKind::ResetPasscode && a.channel == "portal");
+    let last_reset = mdm.store.actions(Some(&d.id), None)?.into_iter().rev().find(|a| {
+        a.kind == ActionKind::ResetPasscode && (a.channel == "portal" || mdm.has(Defect::PortalShowsConsoleResets))
+    });
     v["last_reset"] = match last_reset {
         Some(a) => json!({"action_id": a.id, "status": a.status, "reason": a.reason, "reason_code": a.reason_code,
             "created_at": a.created_at}),
