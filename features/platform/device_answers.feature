@@ -132,3 +132,14 @@ Feature: The device answers what Android's own conformance tests ask
     Then "phone" counts 2 failed attempts
     And the new passcode unlocks "phone"
     And "phone" counts 0 failed attempts
+
+  @PLAT-6 @virtual-time
+  Scenario: Five wrong passcodes lock google-pixel-8 out for 30 seconds, against the right one too
+    Given a "google-pixel-8" device "phone" enrolled fully-managed for Erin with a 6-digit passcode
+    When an AMAPI client resets the passcode of "phone" to a new passcode of 8 digits with flags LOCK_NOW
+    And the user of "phone" enters a wrong passcode 5 times
+    Then "phone" counts 5 failed attempts
+    And the new passcode does not unlock "phone" while it is locked out
+    When 1 minute passes
+    Then the new passcode unlocks "phone"
+    And "phone" counts 0 failed attempts

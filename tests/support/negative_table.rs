@@ -56,6 +56,10 @@ pub(crate) fn table() -> Vec<(Break, Vec<String>)> {
         ),
         (Break::Swap("google-pixel-4=acme-a10-no-direct-boot-reset"), s(&["Reset in Direct Boot on google-pixel-4"])),
         (
+            Break::Swap("google-pixel-8=acme-a14-no-lockout"),
+            s(&["Five wrong passcodes lock google-pixel-8 out for 30 seconds, against the right one too"]),
+        ),
+        (
             Break::Swap("google-pixel-7=acme-a13-lock-screen-off-only"),
             s(&[
                 "Locking a fully managed google-pixel-7",

@@ -47,6 +47,11 @@ pub const VOCABULARY: &[StepDoc] = &[
     },
     StepDoc {
         keyword: "Then",
+        pattern: "the new | old passcode does not unlock \"<alias>\" while it is locked out",
+        example: "Then the new passcode does not unlock \"phone\" while it is locked out",
+    },
+    StepDoc {
+        keyword: "Then",
         pattern: "the new passcode unlocks the work profile of \"<alias>\"",
         example: "Then the new passcode unlocks the work profile of \"phone\"",
     },
@@ -181,6 +186,23 @@ async fn enters(w: &mut LockstepWorld, alias: String, which_one: String) -> Step
 #[when(regex = r#"^the (old|new) passcode unlocks "(\w+)"$"#)]
 async fn unlocks(w: &mut LockstepWorld, which_one: String, alias: String) -> StepResult {
     unlock_with(w, &alias, &which_one).await
+}
+
+/// The lockout after five wrong passcodes holds for the right one too.
+#[then(regex = r#"^the (old|new) passcode does not unlock "(\w+)" while it is locked out$"#)]
+async fn locked_out(w: &mut LockstepWorld, which_one: String, alias: String) -> StepResult {
+    if which_one == "new" {
+        w.learn_new_passcode(&alias).await?;
+    }
+    let p = which(w, &alias, &which_one)?;
+    ensure_locked(w, &alias).await?;
+    match enter(w, &alias, CredentialHolder::DeviceUser, &p).await? {
+        Entry::LockedOut { .. } => Ok(()),
+        other => Err(w.fail(format!(
+            "expected the lock screen of \"{alias}\" to be locked out; the {which_one} passcode was typed and {}",
+            explain(&other, p.len())
+        ))),
+    }
 }
 
 #[then(regex = r#"^the old passcode no longer unlocks "(\w+)"$"#)]

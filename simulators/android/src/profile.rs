@@ -115,6 +115,11 @@ pub struct Quirks {
     /// negative control.
     #[serde(default)]
     pub answers_while_locked: bool,
+    /// Wrong passcodes are counted but never lock the lock screen out: the
+    /// 30 s throttle after every fifth is missing (PLAT-6). Our choice: a
+    /// negative control.
+    #[serde(default)]
+    pub no_lockout: bool,
 }
 
 /// What a profile says about its own conformance.
@@ -220,6 +225,9 @@ impl DeviceProfile {
         }
         if self.quirks.answers_while_locked {
             out.push("answers-while-locked");
+        }
+        if self.quirks.no_lockout {
+            out.push("no-lockout");
         }
         out
     }

@@ -30,9 +30,9 @@ impl Device {
             self.credential_verified(holder);
             Verification::Verified
         } else {
-            let user = self.user_mut(holder).expect("checked above");
-            let lockout = user.keyguard.record_failure(now);
-            Verification::Wrong { failed_attempts: user.keyguard.failed_attempts(), lockout }
+            let lockout = self.record_failure(holder, now);
+            let failed_attempts = self.user(holder).map_or(0, |u| u.keyguard.failed_attempts());
+            Verification::Wrong { failed_attempts, lockout }
         }
     }
 

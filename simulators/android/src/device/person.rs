@@ -110,9 +110,8 @@ impl Device {
             self.unlocked_by_credential(holder);
             return Entry::Unlocked;
         }
-        let user = self.user_mut(holder).expect("holder exists: checked above");
-        let lockout = user.keyguard.record_failure(now);
-        let failed_attempts = user.keyguard.failed_attempts();
+        let lockout = self.record_failure(holder, now);
+        let failed_attempts = self.user(holder).map_or(0, |u| u.keyguard.failed_attempts());
         match (cut_at, truncated) {
             (Some(at), _) => Entry::CutShort { at, failed_attempts, lockout },
             (None, Some(at)) => Entry::Truncated { at, failed_attempts, lockout },
@@ -143,7 +142,7 @@ impl Device {
         let user = self.user_mut(holder).expect("holder exists: checked above");
         if let Some(existing) = &user.credential {
             if !current.is_some_and(|c| existing.matches(c, salt)) {
-                user.keyguard.record_failure(now);
+                self.record_failure(holder, now);
                 return Err(Refusal::WrongCurrentPasscode);
             }
             // Confirming the current credential is a successful verification.

@@ -218,6 +218,20 @@ impl Device {
         self.lock_screen_broken
     }
 
+    /// A wrong credential for `holder`: counted, and every fifth starts the
+    /// lockout ([`platform::lockout_after`]), unless the firmware has no
+    /// throttle (the `no_lockout` quirk). Returns the lockout it started.
+    pub(super) fn record_failure(&mut self, holder: CredentialHolder, now: SimTime) -> Option<std::time::Duration> {
+        let no_lockout = self.profile.quirks.no_lockout;
+        let keyguard = &mut self.user_mut(holder)?.keyguard;
+        let lockout = keyguard.record_failure(now);
+        if no_lockout {
+            keyguard.forget_lockout();
+            return None;
+        }
+        lockout
+    }
+
     /// Record an event in the security log or the stats events.
     pub(super) fn log(&mut self, log: EventLog, name: &'static str, holder: CredentialHolder, success: Option<bool>) {
         self.events.push(DeviceEvent { log, name, holder, success });
