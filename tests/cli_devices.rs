@@ -34,7 +34,7 @@ fn filters_by_api_level_and_ownership() {
     let out = lockstep(&["devices", "--json", "--api", "34"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let names: Vec<&str> = v.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["acme-a14-stale-keyguard", "google-pixel-8"]);
+    assert_eq!(names, ["acme-a14-no-lockout", "acme-a14-stale-keyguard", "google-pixel-8"]);
 
     let out = lockstep(&["devices", "--json", "--api", "35"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();

@@ -48,7 +48,7 @@ fn flat(path: &str) -> BTreeMap<String, String> {
 }
 
 /// Each negative control and the one setting that breaks it.
-const NEGATIVE_CONTROLS: [(&str, &str); 10] = [
+const NEGATIVE_CONTROLS: [(&str, &str); 11] = [
     ("acme-a14-stale-keyguard", "keyguard.pin_length_refresh"),
     ("acme-a10-no-direct-boot-reset", "quirks.refuses_direct_boot_reset"),
     ("acme-a13-lock-screen-off-only", "quirks.lock_turns_screen_off_only"),
@@ -59,6 +59,7 @@ const NEGATIVE_CONTROLS: [(&str, &str); 10] = [
     ("acme-a15-evict-ignored", "quirks.ignores_evict_flag"),
     ("acme-a13-ignores-policy", "quirks.ignores_password_policy"),
     ("acme-a10-answers-while-locked", "quirks.answers_while_locked"),
+    ("acme-a14-no-lockout", "quirks.no_lockout"),
 ];
 
 #[test]

@@ -79,6 +79,13 @@ fn conforms(quirk: &str, profile: Arc<DeviceProfile>) -> bool {
             d.reboot();
             d.is_active_password_sufficient(H).is_err()
         }
+        "no-lockout" => {
+            let mut d = in_use(profile, fm, Some("135802"));
+            for _ in 0..5 {
+                unlock(&mut d, &pass("970531"));
+            }
+            matches!(unlock(&mut d, &pass("135802")), Entry::LockedOut { .. })
+        }
         other => panic!("quirk `{other}` has no check in tests/quirks.rs"),
     }
 }
@@ -97,5 +104,5 @@ fn every_quirk_departs_from_its_conforming_twin() {
             checked += 1;
         }
     }
-    assert!(checked >= 10, "only {checked} quirks checked");
+    assert!(checked >= 11, "only {checked} quirks checked");
 }
