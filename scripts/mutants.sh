@@ -125,5 +125,11 @@ cargo mutants --in-place --package "$package" --test-workspace true "${file_args
 status=$?
 set -e
 score "$dir"
+# A run that tested nothing (a FILE-GLOB that matched no file, a shard past
+# the end) is not a score.
+if [ $(($(count caught "$dir") + $(count missed "$dir") + $(count timeout "$dir") + $(count unviable "$dir"))) -eq 0 ]; then
+    echo "no mutant was tested: check the FILE-GLOBs and the shard" >&2
+    exit 2
+fi
 # cargo-mutants exits 2 when mutants were missed, 3 on timeouts: the score says it.
 exit $((status == 2 || status == 3 ? 0 : status))

@@ -209,8 +209,13 @@ impl LockstepWorld {
 
     /// Draw a passcode of the given shape and remember it as a secret.
     pub fn make_passcode(&mut self, shape: crate::passcodes::Shape) -> Passcode {
-        let rng = self.rng.get_or_insert_with(|| Rng::new(1));
-        let p = shape.generate(rng);
+        self.draw_secret(|rng| shape.generate(rng))
+    }
+
+    /// A passcode from the scenario's seeded generator, registered with the
+    /// redactor before anything can show it.
+    fn draw_secret(&mut self, generate: impl FnOnce(&mut Rng) -> String) -> Passcode {
+        let p = generate(self.rng.get_or_insert_with(|| Rng::new(1)));
         self.secrets.register(&p);
         Passcode::new(p)
     }
@@ -226,10 +231,7 @@ impl LockstepWorld {
         let shape = ClassShape::parse(text).ok_or_else(|| {
             self.fail(format!("`{text}` is not a passcode shape such as `8 digits` or `4 repeated digits`"))
         })?;
-        let rng = self.rng.get_or_insert_with(|| Rng::new(1));
-        let p = shape.generate(rng);
-        self.secrets.register(&p);
-        Ok(Passcode::new(p))
+        Ok(self.draw_secret(|rng| shape.generate(rng)))
     }
 
     /// Remember a passcode learnt from the MDM (mail, device page, portal).

@@ -64,26 +64,41 @@ async fn outage(w: &mut LockstepWorld) -> StepResult {
     })
 }
 
+/// The id of the fault armed for `alias`'s device whose description
+/// matches `is_it`, or a failure saying `missing`.
+fn armed_for(
+    w: &LockstepWorld,
+    alias: &str,
+    is_it: impl Fn(&str) -> bool,
+    missing: &str,
+) -> Result<String, crate::world::Failure> {
+    let of_device = format!(" of {}", w.handset(alias)?.amapi_name);
+    w.faults
+        .iter()
+        .find(|(_, what)| is_it(what) && what.ends_with(&of_device))
+        .map(|(id, _)| id.clone())
+        .ok_or_else(|| w.fail(missing))
+}
+
+/// Wait until the fault `id` has fired at least `times` times in all.
+async fn fired_at_least(w: &LockstepWorld, id: String, times: u32, what: &str) -> StepResult {
+    let mock = w.stack()?.mock().clone();
+    eventually(w, what, || {
+        let fired = mock.fault_fired(&id).unwrap_or(0);
+        async move { Ok((fired >= times).then_some(())) }
+    })
+    .await
+}
+
 /// Wait until the outage has turned `n` requests about the device away, so
 /// that what the scenario checks next was checked while it lasted, not
 /// before the MDM had even tried.
 #[when(regex = r#"^AMAPI has refused (\d+) requests? about "(\w+)" during the outage$"#)]
 async fn refused_during_outage(w: &mut LockstepWorld, n: u32, alias: String) -> StepResult {
-    let device = w.handset(&alias)?.amapi_name.clone();
-    let id = w
-        .faults
-        .iter()
-        .find(|(_, what)| what.starts_with(OUTAGE) && what.ends_with(&format!(" of {device}")))
-        .map(|(id, _)| id.clone())
-        .ok_or_else(|| w.fail(format!("no outage was armed for \"{alias}\"")))?;
-    let mock = w.stack()?.mock().clone();
+    let id = armed_for(w, &alias, |what| what.starts_with(OUTAGE), &format!("no outage was armed for \"{alias}\""))?;
     let what = format!("AMAPI to refuse {n} requests about \"{alias}\" during the outage");
-    eventually(w, &what, || {
-        // The outage's start counts as one firing; each refusal as one more.
-        let fired = mock.fault_fired(&id).unwrap_or(0);
-        async move { Ok((fired > n).then_some(())) }
-    })
-    .await
+    // The outage's start counts as one firing; each refusal as one more.
+    fired_at_least(w, id, n + 1, &what).await
 }
 
 #[given(regex = r"^AMAPI answers every command with (\d{3})$")]
@@ -101,21 +116,11 @@ const EVERY_COMMAND: &str = "answer to every command";
 /// after the step before (after the clock moved, say), not by one before it.
 #[when(regex = r#"^AMAPI has turned away (\d+) more commands? for "(\w+)"$"#)]
 async fn turned_away(w: &mut LockstepWorld, n: u32, alias: String) -> StepResult {
-    let device = w.handset(&alias)?.amapi_name.clone();
-    let id = w
-        .faults
-        .iter()
-        .find(|(_, what)| what.contains(EVERY_COMMAND) && what.ends_with(&format!(" of {device}")))
-        .map(|(id, _)| id.clone())
-        .ok_or_else(|| w.fail(format!("AMAPI was not told to answer every command for \"{alias}\"")))?;
-    let mock = w.stack()?.mock().clone();
-    let start = mock.fault_fired(&id).unwrap_or(0);
+    let missing = format!("AMAPI was not told to answer every command for \"{alias}\"");
+    let id = armed_for(w, &alias, |what| what.contains(EVERY_COMMAND), &missing)?;
+    let start = w.stack()?.mock().fault_fired(&id).unwrap_or(0);
     let what = format!("AMAPI to turn away {n} more commands for \"{alias}\"");
-    eventually(w, &what, || {
-        let fired = mock.fault_fired(&id).unwrap_or(0);
-        async move { Ok((fired >= start + n).then_some(())) }
-    })
-    .await
+    fired_at_least(w, id, start + n, &what).await
 }
 
 #[given(regex = r"^AMAPI answers the next (\d+) reads? of an operation with (\d{3})$")]

@@ -87,10 +87,7 @@ async fn portal_reset(w: &mut LockstepWorld, name: &str, alias: &str, confirm: b
     let reply = w.stack()?.mdm().portal_reset(&token, &id, &request).await.map_err(|e| w.fail(e.to_string()))?;
     if confirm {
         w.record_action(alias, "reset", &reply, None)?;
-        if let Ok(accepted) = &reply {
-            let action = accepted.action_id.clone();
-            w.handset_mut(alias)?.last_action.insert(PORTAL_RESET, action);
-        }
+        w.record_action(alias, PORTAL_RESET, &reply, None)?;
     }
     w.last = Some(LastAnswer::from_answer(reply, LastAnswer::Started));
     Ok(())
